@@ -1,10 +1,22 @@
 //! Bindings to what Tributary's HTTP components import — the host's blob store
-//! and key-value state, and the policy plug — plus the small helpers every
-//! component needs around them.
+//! and key-value state, and the policy plug — plus the helpers every component
+//! needs around them: reading requests and writing responses ([`http`]),
+//! signed-request authentication ([`auth`]), JSON records in key-value state
+//! with compare-and-swap ([`state`]) and deployment settings ([`config`]).
 //!
 //! WASI types come from the [`wasip2`] crate (`with:` below), so a stream
 //! returned by [`blob::read`] is the same type a `wasi:http` body hands out and
-//! can be spliced into a response without touching guest memory.
+//! can be spliced into a response host-side, never copied through guest memory.
+//!
+//! ```ignore
+//! use tributary_guest::{http, blob};
+//! fn handle(req: http::Request) -> http::Response {
+//!     match blob::read("live/a.ts", None) {
+//!         Ok(r) => http::Response::stream(200, r.body, r.length),
+//!         Err(_) => http::Response::empty(404),
+//!     }
+//! }
+//! ```
 
 #![deny(missing_docs)]
 
@@ -24,6 +36,11 @@ mod bindings {
         },
     });
 }
+
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod state;
 
 pub use bindings::tributary::blob::store as blob;
 pub use bindings::tributary::policy::authorize as policy;
