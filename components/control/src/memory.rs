@@ -1,0 +1,152 @@
+//! In-memory test doubles for [`Containers`] and [`Plug`].
+//!
+//! [`Memory`] keeps records in a map with a version counter that stands in for
+//! compare-and-swap, and can be told to let "another writer" in between a read
+//! and its write, to show updates are retried rather than lost. [`IamPlug`]
+//! validates and evaluates container policies with `tributary-iam`, the crate
+//! the real policy plug wraps.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use tributary_guest::auth::{AuthError, Identity};
+use tributary_guest::state::Change;
+use tributary_mediastore::{ApiError, ContainerRecord};
+
+use crate::store::{Containers, Plug};
+
+/// A change another writer makes between an update's read and its write.
+type Interference = Box<dyn FnOnce(&mut BTreeMap<String, ContainerRecord>)>;
+
+/// Container records and objects in memory.
+#[derive(Default)]
+pub struct Memory {
+    /// Records by name.
+    pub records: BTreeMap<String, ContainerRecord>,
+    /// Names of containers that hold objects.
+    pub objects: BTreeSet<String>,
+    /// Make `has_objects` fail (the blob store is down).
+    pub objects_fail: bool,
+    /// Make every read and write fail (the key-value store is down).
+    pub store_fails: bool,
+    version: u64,
+    interference: RefCell<Option<Interference>>,
+    /// How many updates had to be retried.
+    pub retries: usize,
+}
+
+impl Memory {
+    /// Let `change` happen once, after the next update read its record and
+    /// before it writes, as a concurrent writer would.
+    pub fn interfere(
+        &mut self,
+        change: impl FnOnce(&mut BTreeMap<String, ContainerRecord>) + 'static,
+    ) {
+        *self.interference.get_mut() = Some(Box::new(change));
+    }
+
+    fn check(&self) -> Result<(), ApiError> {
+        if self.store_fails {
+            Err(ApiError::internal(
+                "key-value store error: injected failure",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Containers for Memory {
+    fn get(&self, name: &str) -> Result<Option<ContainerRecord>, ApiError> {
+        self.check()?;
+        Ok(self.records.get(name).cloned())
+    }
+
+    fn update<R>(
+        &mut self,
+        name: &str,
+        mut f: impl FnMut(Option<ContainerRecord>) -> Result<Change<ContainerRecord, R>, ApiError>,
+    ) -> Result<R, ApiError> {
+        self.check()?;
+        for _ in 0..16 {
+            let version = self.version;
+            let (record, r) = match f(self.records.get(name).cloned())? {
+                Change::Keep(r) => return Ok(r),
+                Change::Write(record, r) => (record, r),
+            };
+            if let Some(interference) = self.interference.get_mut().take() {
+                interference(&mut self.records);
+                self.version += 1;
+            }
+            if self.version != version {
+                self.retries += 1;
+                continue;
+            }
+            self.records.insert(name.to_owned(), record);
+            self.version += 1;
+            return Ok(r);
+        }
+        Err(ApiError::internal("too many concurrent updates"))
+    }
+
+    fn delete(&mut self, name: &str) -> Result<(), ApiError> {
+        self.check()?;
+        self.records.remove(name);
+        self.version += 1;
+        Ok(())
+    }
+
+    fn names(&self) -> Result<Vec<String>, ApiError> {
+        self.check()?;
+        Ok(self.records.keys().cloned().collect())
+    }
+
+    fn has_objects(&self, name: &str) -> Result<bool, ApiError> {
+        if self.objects_fail {
+            return Err(ApiError::internal("blob store error: injected failure"));
+        }
+        Ok(self.objects.contains(name))
+    }
+}
+
+/// The policy plug, natively: `tributary-iam` validates and evaluates.
+pub struct IamPlug {
+    /// Account of user principals.
+    pub account: String,
+}
+
+impl Plug for IamPlug {
+    fn validate_policy(&self, document: &str) -> Result<(), String> {
+        tributary_iam::validate(document).map_err(|e| e.to_string())
+    }
+
+    fn authorize(
+        &self,
+        identity: &Identity,
+        policy: Option<&str>,
+        action: &str,
+        resource: &str,
+    ) -> Result<(), AuthError> {
+        let principal = match identity {
+            Identity::Root => return Ok(()),
+            Identity::User { arn } => Some(arn.as_str()),
+            Identity::Anonymous => None,
+        };
+        let denied =
+            || AuthError::Denied(format!("Not authorized to perform {action} on {resource}"));
+        let Some(policy) = policy else {
+            return Err(denied());
+        };
+        let ctx = tributary_iam::Context {
+            principal,
+            account: principal.map(|_| self.account.as_str()),
+            action,
+            resource,
+            keys: &[],
+        };
+        match tributary_iam::evaluate(policy, &ctx) {
+            Ok(tributary_iam::Decision::Allow) => Ok(()),
+            _ => Err(denied()),
+        }
+    }
+}
