@@ -10,7 +10,16 @@
 //! # → target/wasm32-wasip2/release/tributary_policy.wasm
 //! ```
 
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![deny(missing_docs)]
+
+extern crate alloc;
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+#[cfg(target_arch = "wasm32")]
+mod runtime;
 
 #[allow(
     unsafe_code,

@@ -44,6 +44,8 @@
 #![deny(missing_docs)]
 
 extern crate alloc;
+// The `-nostd` flavour of thiserror (root Cargo.toml), under its usual name.
+extern crate thiserror_nostd as thiserror;
 
 mod error;
 

@@ -47,6 +47,9 @@
 #![deny(missing_docs)]
 
 extern crate alloc;
+// The `-nostd` flavours of these crates (root Cargo.toml), under their usual names.
+extern crate serde_json_nostd as serde_json;
+extern crate thiserror_nostd as thiserror;
 
 mod condition;
 mod document;

@@ -48,6 +48,11 @@
 #![deny(missing_docs)]
 
 extern crate alloc;
+// The `-nostd` flavours of these crates (root Cargo.toml), under their usual names.
+extern crate hex_nostd as hex;
+extern crate percent_encoding_nostd as percent_encoding;
+extern crate sha2_nostd as sha2;
+extern crate thiserror_nostd as thiserror;
 
 mod canonical;
 mod date;

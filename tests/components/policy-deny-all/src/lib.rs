@@ -14,7 +14,23 @@
 //! never consult a policy, keep working. That proves the plug is really
 //! consulted and really swappable.
 
+//!
+//! Like the real plug it is `no_std` on wasm and imports nothing, so it can
+//! be plugged in wherever the real one can.
+
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![deny(missing_docs)]
+
+extern crate alloc;
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+// The real plug's allocator, panic handler and `cabi_realloc`: one copy of
+// that unsafe code in the repository.
+#[cfg(target_arch = "wasm32")]
+#[path = "../../../../components/policy/src/runtime.rs"]
+mod runtime;
 
 #[allow(
     unsafe_code,
