@@ -449,6 +449,29 @@ mod tests {
     }
 
     #[test]
+    fn every_one_character_mutation_of_a_policy_is_handled_without_panicking() {
+        let doc = statement(
+            r#"{"Sid": "a", "Effect": "Allow", "Principal": {"AWS": ["111122223333", "arn:aws:iam::111122223333:user/a"]},
+                "Action": ["mediastore:Get*"], "NotResource": "arn:aws:mediastore:*:*:container/p/*",
+                "Condition": {"ForAnyValue:StringLikeIfExists": {"aws:Referer": ["https://*"]},
+                              "IpAddress": {"aws:SourceIp": "2001:db8::/32"}, "NumericLessThan": {"n": 1.5}}}"#,
+        );
+        let keys = [("aws:SourceIp".to_string(), "2001:db8::1".to_string())];
+        let chars: Vec<char> = doc.chars().collect();
+        for i in 0..chars.len() {
+            for replacement in ["", "\"", "*", "[", "}", "é", "0", ":"] {
+                let mut mutated: String = chars.iter().take(i).collect();
+                mutated.push_str(replacement);
+                mutated.extend(chars.iter().skip(i + 1));
+                if let Ok(p) = Policy::parse(&mutated) {
+                    let _ = p.evaluate(&ctx(Some(ALICE), "mediastore:GetObject", &keys));
+                    let _ = p.evaluate(&ctx(None, "", &[]));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn deeply_nested_json_is_refused_without_overflowing() {
         let doc = "[".repeat(4000);
         assert!(matches!(validate(&doc), Err(Error::Malformed(_))));
