@@ -3,7 +3,9 @@
 //! wire-compatible with `aws mediastore-data --endpoint-url
 //! <public>/store/<container>` and the AWS SDKs.
 //!
-//! Everything the data plane decides with — URL and header parsing ([`op`]), ranges ([`range`]),
+//! The shell below only hands the request to [`service`], the one module that
+//! calls the host (blob store, key-value state, policy plug). Everything it
+//! decides with — URL and header parsing ([`op`]), ranges ([`range`]),
 //! conditional requests ([`conditional`]), status and headers of object
 //! responses ([`object`]), ListItems pages and tokens ([`list`]), CORS inputs
 //! ([`cors`]), wire errors ([`reply`]) and HTTP dates ([`httpdate`]) — is plain
@@ -27,3 +29,25 @@ pub mod object;
 pub mod op;
 pub mod range;
 pub mod reply;
+pub mod service;
+
+// The export names (`wasi:http/incoming-handler@0.2.12#handle`) only link
+// for wasm; natively this crate is its pure modules, for tests.
+#[cfg(target_arch = "wasm32")]
+mod shell {
+    use tributary_guest::http::Request;
+    use tributary_guest::wasip2;
+    use wasip2::http::types::{IncomingRequest, ResponseOutparam};
+
+    struct Component;
+
+    impl wasip2::exports::http::incoming_handler::Guest for Component {
+        fn handle(request: IncomingRequest, out: ResponseOutparam) {
+            let req = Request::new(request);
+            let head_only = req.method == "HEAD";
+            super::service::handle(&req).send(out, head_only);
+        }
+    }
+
+    wasip2::http::proxy::export!(Component);
+}
