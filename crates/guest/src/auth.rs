@@ -8,6 +8,8 @@ use crate::{config, state};
 
 /// Key-value bucket of access keys: access key id → [`AccessKey`] JSON.
 pub const CREDENTIALS_BUCKET: &str = "credentials";
+/// SHA-256 of the empty body.
+pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 /// Allowed distance between a header signature's time and ours (AWS: 15 min).
 pub const MAX_SKEW_SECONDS: u32 = 15 * 60;
 
@@ -72,8 +74,15 @@ pub fn policy_request(req: &Request, payload_sha256: Option<String>) -> policy::
 /// `mediastore`). Unsigned requests are [`Identity::Anonymous`]; the caller
 /// decides whether that is enough. `payload_sha256` is the body's hash when
 /// the caller read the body (JSON APIs), `None` to trust the
-/// `x-amz-content-sha256` header (streamed bodies, where storage checks it).
+/// `x-amz-content-sha256` header (streamed bodies, where storage checks it);
+/// with neither, the body is taken to be empty (GET, HEAD, DELETE).
 pub fn authenticate(req: &Request, service: &str, payload_sha256: Option<String>) -> Result<Identity, AuthError> {
+    // SDKs send no x-amz-content-sha256 for bodiless requests (GET, HEAD,
+    // DELETE) and sign the hash of the empty body.
+    let payload_sha256 = payload_sha256.or_else(|| match req.header("x-amz-content-sha256") {
+        Some(_) => None,
+        None => Some(EMPTY_SHA256.to_owned()),
+    });
     let preq = policy_request(req, payload_sha256);
     let claimed = policy::claimed_credential(&preq).map_err(sigv4_error)?;
     let Some((cred, _location)) = claimed else { return Ok(Identity::Anonymous) };
