@@ -76,7 +76,11 @@ pub fn policy_request(req: &Request, payload_sha256: Option<String>) -> policy::
 /// the caller read the body (JSON APIs), `None` to trust the
 /// `x-amz-content-sha256` header (streamed bodies, where storage checks it);
 /// with neither, the body is taken to be empty (GET, HEAD, DELETE).
-pub fn authenticate(req: &Request, service: &str, payload_sha256: Option<String>) -> Result<Identity, AuthError> {
+pub fn authenticate(
+    req: &Request,
+    service: &str,
+    payload_sha256: Option<String>,
+) -> Result<Identity, AuthError> {
     // SDKs send no x-amz-content-sha256 for bodiless requests (GET, HEAD,
     // DELETE) and sign the hash of the empty body.
     let payload_sha256 = payload_sha256.or_else(|| match req.header("x-amz-content-sha256") {
@@ -85,7 +89,9 @@ pub fn authenticate(req: &Request, service: &str, payload_sha256: Option<String>
     });
     let preq = policy_request(req, payload_sha256);
     let claimed = policy::claimed_credential(&preq).map_err(sigv4_error)?;
-    let Some((cred, _location)) = claimed else { return Ok(Identity::Anonymous) };
+    let Some((cred, _location)) = claimed else {
+        return Ok(Identity::Anonymous);
+    };
     let region = config::region();
     if cred.region != region {
         return Err(AuthError::BadSignature(format!(
@@ -105,7 +111,11 @@ pub fn authenticate(req: &Request, service: &str, payload_sha256: Option<String>
         .ok_or_else(|| AuthError::UnknownAccessKey(cred.access_key_id.clone()))?;
     let now = i64::try_from(config::now_ms() / 1000).unwrap_or(i64::MAX);
     policy::verify(&preq, &key.secret, now, MAX_SKEW_SECONDS).map_err(sigv4_error)?;
-    Ok(if key.root { Identity::Root } else { Identity::User { arn: key.arn } })
+    Ok(if key.root {
+        Identity::Root
+    } else {
+        Identity::User { arn: key.arn }
+    })
 }
 
 fn sigv4_error(e: Sigv4Error) -> AuthError {
@@ -116,14 +126,22 @@ fn sigv4_error(e: Sigv4Error) -> AuthError {
              Check your AWS Secret Access Key and signing method."
                 .into(),
         ),
-        Sigv4Error::RequestTimeTooSkewed => {
-            AuthError::BadSignature("Signature expired: the request time is too far from the server's time".into())
+        Sigv4Error::RequestTimeTooSkewed => AuthError::BadSignature(
+            "Signature expired: the request time is too far from the server's time".into(),
+        ),
+        Sigv4Error::MissingDate => {
+            AuthError::BadSignature("Missing X-Amz-Date or Date header".into())
         }
-        Sigv4Error::MissingDate => AuthError::BadSignature("Missing X-Amz-Date or Date header".into()),
         Sigv4Error::Malformed(m) => AuthError::BadSignature(format!("Malformed signature: {m}")),
-        Sigv4Error::UnsupportedAlgorithm(a) => AuthError::BadSignature(format!("Unsupported algorithm {a}")),
-        Sigv4Error::ScopeMismatch(m) => AuthError::BadSignature(format!("Credential scope mismatch: {m}")),
-        Sigv4Error::UnsignedHeader(h) => AuthError::BadSignature(format!("Header {h} must be signed")),
+        Sigv4Error::UnsupportedAlgorithm(a) => {
+            AuthError::BadSignature(format!("Unsupported algorithm {a}"))
+        }
+        Sigv4Error::ScopeMismatch(m) => {
+            AuthError::BadSignature(format!("Credential scope mismatch: {m}"))
+        }
+        Sigv4Error::UnsignedHeader(h) => {
+            AuthError::BadSignature(format!("Header {h} must be signed"))
+        }
     }
 }
 
@@ -142,7 +160,9 @@ pub fn authorize(
         Identity::Anonymous => None,
     };
     let denied = || AuthError::Denied(format!("Not authorized to perform {action} on {resource}"));
-    let Some(document) = policy_document else { return Err(denied()) };
+    let Some(document) = policy_document else {
+        return Err(denied());
+    };
     let mut keys = vec![("aws:SecureTransport".to_owned(), req.secure.to_string())];
     if let Some(ip) = req.client_ip() {
         keys.push(("aws:SourceIp".into(), ip));

@@ -17,7 +17,8 @@ pub fn account_id() -> String {
 /// Public base URL of this deployment, without trailing `/`
 /// (`TRIBUTARY_PUBLIC_ENDPOINT`, default `http://127.0.0.1:8080`).
 pub fn public_endpoint() -> String {
-    let v = std::env::var("TRIBUTARY_PUBLIC_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    let v = std::env::var("TRIBUTARY_PUBLIC_ENDPOINT")
+        .unwrap_or_else(|_| "http://127.0.0.1:8080".into());
     v.trim_end_matches('/').to_owned()
 }
 

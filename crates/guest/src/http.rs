@@ -5,7 +5,8 @@
 //! memory; small bodies (JSON) are written directly.
 
 use wasip2::http::types::{
-    Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam, Scheme,
+    Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse,
+    ResponseOutparam, Scheme,
 };
 use wasip2::io::streams::{InputStream, StreamError};
 
@@ -57,15 +58,30 @@ impl Request {
             .headers()
             .entries()
             .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_ascii_lowercase(),
+                    String::from_utf8_lossy(&v).into_owned(),
+                )
+            })
             .collect();
         let secure = matches!(incoming.scheme(), Some(Scheme::Https));
-        Self { method, path, query, headers, secure, incoming }
+        Self {
+            method,
+            path,
+            query,
+            headers,
+            secure,
+            incoming,
+        }
     }
 
     /// First value of header `name` (lower-case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The client's address as the host saw it (`spin-client-addr`, which the
@@ -93,14 +109,21 @@ impl Request {
 
     /// First query parameter named `name`, decoded.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query_params().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.query_params()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// Read the whole body into memory, failing past `limit` bytes. For small
     /// bodies (JSON documents) only; object bodies use [`Request::body_stream`].
     pub fn read_body(&self, limit: usize) -> Result<Vec<u8>, BodyError> {
-        let Ok(body) = self.incoming.consume() else { return Ok(Vec::new()) };
-        let Ok(stream) = body.stream() else { return Ok(Vec::new()) };
+        let Ok(body) = self.incoming.consume() else {
+            return Ok(Vec::new());
+        };
+        let Ok(stream) = body.stream() else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::new();
         loop {
             match stream.blocking_read(64 * 1024) {
@@ -132,12 +155,16 @@ impl Request {
 /// this for query components, where `+` means a space).
 pub fn decode_component(s: &str) -> String {
     let s = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Percent-decode a path segment (`+` is literal).
 pub fn decode_path(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// What a response carries.
@@ -169,7 +196,11 @@ pub struct Response {
 impl Response {
     /// A response with no body.
     pub fn empty(status: u16) -> Self {
-        Self { status, headers: Vec::new(), body: Body::Empty }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
     }
 
     /// A JSON response (`Content-Type` given by the caller's protocol).
@@ -183,7 +214,11 @@ impl Response {
 
     /// A streamed body from the blob store.
     pub fn stream(status: u16, stream: InputStream, length: Option<u64>) -> Self {
-        Self { status, headers: Vec::new(), body: Body::Stream { stream, length } }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Body::Stream { stream, length },
+        }
     }
 
     /// Add a header.
@@ -202,14 +237,19 @@ impl Response {
     /// (`head_only`), headers such as `Content-Length` are kept but no body
     /// is written.
     pub fn send(self, out: ResponseOutparam, head_only: bool) {
-        let mut headers: Vec<(String, Vec<u8>)> =
-            self.headers.into_iter().map(|(k, v)| (k, v.into_bytes())).collect();
+        let mut headers: Vec<(String, Vec<u8>)> = self
+            .headers
+            .into_iter()
+            .map(|(k, v)| (k, v.into_bytes()))
+            .collect();
         let length = match &self.body {
             Body::Empty => Some(0),
             Body::Bytes(b) => Some(b.len() as u64),
             Body::Stream { length, .. } => *length,
         };
-        let has_length = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length"));
+        let has_length = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"));
         if let (Some(len), false, false) = (length, has_length, head_only) {
             headers.push(("content-length".into(), len.to_string().into_bytes()));
         }

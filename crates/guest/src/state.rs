@@ -104,13 +104,15 @@ where
         let current = match cas.current().map_err(store_err)? {
             None => None,
             Some(bytes) => Some(
-                serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt(format!("{key}: {e}")))?,
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| StateError::Corrupt(format!("{key}: {e}")))?,
             ),
         };
         match f(current)? {
             Change::Keep(r) => return Ok(r),
             Change::Write(value, r) => {
-                let bytes = serde_json::to_vec(&value).map_err(|e| StateError::Corrupt(e.to_string()))?;
+                let bytes =
+                    serde_json::to_vec(&value).map_err(|e| StateError::Corrupt(e.to_string()))?;
                 match atomics::swap(cas, &bytes) {
                     Ok(()) => return Ok(r),
                     Err(CasError::CasFailed(_)) => continue,

@@ -33,16 +33,28 @@ pub struct CorsRule {
     #[serde(rename = "AllowedOrigins")]
     pub allowed_origins: Vec<String>,
     /// `PUT`, `GET`, `DELETE`, `HEAD`.
-    #[serde(rename = "AllowedMethods", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AllowedMethods",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub allowed_methods: Option<Vec<String>>,
     /// Headers allowed in preflight, each with at most one `*`.
     #[serde(rename = "AllowedHeaders")]
     pub allowed_headers: Vec<String>,
     /// Preflight cache time.
-    #[serde(rename = "MaxAgeSeconds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MaxAgeSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_age_seconds: Option<i64>,
     /// Headers exposed to scripts.
-    #[serde(rename = "ExposeHeaders", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ExposeHeaders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expose_headers: Option<Vec<String>>,
 }
 
@@ -64,7 +76,11 @@ pub struct MetricPolicy {
     #[serde(rename = "ContainerLevelMetrics")]
     pub container_level_metrics: String,
     /// Object-level rules.
-    #[serde(rename = "MetricPolicyRules", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MetricPolicyRules",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metric_policy_rules: Option<Vec<MetricPolicyRule>>,
 }
 

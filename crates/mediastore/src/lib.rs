@@ -20,7 +20,9 @@ mod error;
 pub mod lifecycle;
 mod names;
 
-pub use container::{ContainerRecord, ContainerStatus, CorsRule, MetricPolicy, MetricPolicyRule, Tag};
+pub use container::{
+    ContainerRecord, ContainerStatus, CorsRule, MetricPolicy, MetricPolicyRule, Tag,
+};
 pub use error::ApiError;
 pub use names::{ContainerName, FolderPath, NameError, ObjectPath};
 

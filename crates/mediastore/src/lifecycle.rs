@@ -55,13 +55,17 @@ enum Age {
 impl LifecyclePolicy {
     /// Parse and validate a policy document; the error says what to fix.
     pub fn parse(doc: &str) -> Result<Self, String> {
-        let v: Value = serde_json::from_str(doc).map_err(|e| format!("Lifecycle policy is not valid JSON: {e}"))?;
+        let v: Value = serde_json::from_str(doc)
+            .map_err(|e| format!("Lifecycle policy is not valid JSON: {e}"))?;
         let rules = v
             .get("rules")
             .and_then(Value::as_array)
             .ok_or("Lifecycle policy must have a \"rules\" array")?;
         if rules.is_empty() || rules.len() > MAX_RULES {
-            return Err(format!("Lifecycle policy must have 1 to {MAX_RULES} rules, got {}", rules.len()));
+            return Err(format!(
+                "Lifecycle policy must have 1 to {MAX_RULES} rules, got {}",
+                rules.len()
+            ));
         }
         let rules = rules
             .iter()
@@ -74,7 +78,13 @@ impl LifecyclePolicy {
     /// Whether the object at `path` (inside its container), created at
     /// `created_ms`, has expired at `now_ms`. `policy_since_ms` is when the
     /// policy was put: transient rules ignore objects created before it.
-    pub fn is_expired(&self, path: &str, created_ms: u64, now_ms: u64, policy_since_ms: u64) -> bool {
+    pub fn is_expired(
+        &self,
+        path: &str,
+        created_ms: u64,
+        now_ms: u64,
+        policy_since_ms: u64,
+    ) -> bool {
         let age_ms = now_ms.saturating_sub(created_ms);
         self.rules.iter().any(|rule| {
             rule.expire
@@ -89,14 +99,18 @@ impl LifecyclePolicy {
     /// Whether a transient rule governs the object (such objects are left out
     /// of ListItems).
     pub fn is_transient(&self, path: &str, created_ms: u64, policy_since_ms: u64) -> bool {
-        self.rules
-            .iter()
-            .any(|r| matches!(r.age, Age::Seconds { .. }) && r.applies_to(path, created_ms, policy_since_ms))
+        self.rules.iter().any(|r| {
+            matches!(r.age, Age::Seconds { .. }) && r.applies_to(path, created_ms, policy_since_ms)
+        })
     }
 }
 
 fn past(age_ms: u64, limit_ms: u64, inclusive: bool) -> bool {
-    if inclusive { age_ms >= limit_ms } else { age_ms > limit_ms }
+    if inclusive {
+        age_ms >= limit_ms
+    } else {
+        age_ms > limit_ms
+    }
 }
 
 impl Rule {
@@ -113,13 +127,19 @@ impl Rule {
 
 fn parse_rule(r: &Value) -> Result<Rule, String> {
     let def = r.get("definition").ok_or("missing \"definition\"")?;
-    let action = r.get("action").and_then(Value::as_str).ok_or("missing \"action\"")?;
+    let action = r
+        .get("action")
+        .and_then(Value::as_str)
+        .ok_or("missing \"action\"")?;
     let expire = match action {
         "EXPIRE" => true,
         "ARCHIVE" => false,
         other => return Err(format!("action must be EXPIRE or ARCHIVE, got {other:?}")),
     };
-    let paths = def.get("path").and_then(Value::as_array).ok_or("missing \"path\" array")?;
+    let paths = def
+        .get("path")
+        .and_then(Value::as_array)
+        .ok_or("missing \"path\" array")?;
     if paths.is_empty() || paths.len() > MAX_PATHS {
         return Err(format!("\"path\" must have 1 to {MAX_PATHS} entries"));
     }
@@ -135,18 +155,31 @@ fn parse_rule(r: &Value) -> Result<Rule, String> {
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let kinds = paths.iter().filter(|p| matches!(p, PathMatch::Prefix(_))).count();
+    let kinds = paths
+        .iter()
+        .filter(|p| matches!(p, PathMatch::Prefix(_)))
+        .count();
     if kinds != 0 && kinds != paths.len() {
         return Err("a rule may not mix prefix and wildcard paths".into());
     }
-    let (age, transient) = match (def.get("seconds_since_create"), def.get("days_since_create")) {
+    let (age, transient) = match (
+        def.get("seconds_since_create"),
+        def.get("days_since_create"),
+    ) {
         (Some(s), None) => (parse_numeric(s)?, true),
         (None, Some(d)) => (parse_numeric(d)?, false),
-        _ => return Err("exactly one of seconds_since_create and days_since_create is required".into()),
+        _ => {
+            return Err(
+                "exactly one of seconds_since_create and days_since_create is required".into(),
+            );
+        }
     };
     let age = if transient {
         if !(1..=300).contains(&age.1) {
-            return Err(format!("seconds_since_create must be 1 to 300, got {}", age.1));
+            return Err(format!(
+                "seconds_since_create must be 1 to 300, got {}",
+                age.1
+            ));
         }
         if kinds != 0 {
             return Err("transient (seconds_since_create) rules take wildcard paths only".into());
@@ -154,9 +187,15 @@ fn parse_rule(r: &Value) -> Result<Rule, String> {
         if !expire {
             return Err("transient (seconds_since_create) rules must EXPIRE".into());
         }
-        Age::Seconds { inclusive: age.0, n: age.1 }
+        Age::Seconds {
+            inclusive: age.0,
+            n: age.1,
+        }
     } else {
-        Age::Days { inclusive: age.0, n: age.1 }
+        Age::Days {
+            inclusive: age.0,
+            n: age.1,
+        }
     };
     Ok(Rule { paths, age, expire })
 }
@@ -175,7 +214,9 @@ fn parse_numeric(v: &Value) -> Result<(bool, u64), String> {
         Some(">=") => true,
         _ => return Err("numeric operator must be \">\" or \">=\"".into()),
     };
-    let n = cond[1].as_u64().ok_or("numeric value must be a non-negative integer")?;
+    let n = cond[1]
+        .as_u64()
+        .ok_or("numeric value must be a non-negative integer")?;
     Ok((inclusive, n))
 }
 
@@ -239,7 +280,11 @@ mod tests {
         assert!(LifecyclePolicy::parse("{").is_err());
         assert!(LifecyclePolicy::parse(r#"{"rules":[]}"#).is_err());
         let too_long = TRANSIENT.replace("20", "301");
-        assert!(LifecyclePolicy::parse(&too_long).unwrap_err().contains("1 to 300"));
+        assert!(
+            LifecyclePolicy::parse(&too_long)
+                .unwrap_err()
+                .contains("1 to 300")
+        );
         let prefix_transient = TRANSIENT.replace("wildcard", "prefix");
         assert!(LifecyclePolicy::parse(&prefix_transient).is_err());
     }

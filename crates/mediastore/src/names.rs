@@ -20,7 +20,10 @@ impl ContainerName {
                 s.len()
             )));
         }
-        if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+        {
             return Err(NameError(format!(
                 "Container name may contain only letters, digits, '_' and '-', found {c:?}"
             )));
@@ -61,7 +64,9 @@ fn check_segment(seg: &str, whole: &str) -> Result<(), NameError> {
         return Err(NameError(format!("Path {whole:?} has an empty segment")));
     }
     if seg == "." || seg == ".." {
-        return Err(NameError(format!("Path {whole:?} may not contain '.' or '..' segments")));
+        return Err(NameError(format!(
+            "Path {whole:?} may not contain '.' or '..' segments"
+        )));
     }
     if let Some(c) = seg
         .chars()
@@ -86,11 +91,16 @@ impl ObjectPath {
             return Err(NameError("Path must not be empty".into()));
         }
         if s.len() > MAX_PATH_LEN {
-            return Err(NameError(format!("Path is {} characters; at most {MAX_PATH_LEN} are allowed", s.len())));
+            return Err(NameError(format!(
+                "Path is {} characters; at most {MAX_PATH_LEN} are allowed",
+                s.len()
+            )));
         }
         let segments: Vec<&str> = s.split('/').collect();
         if segments.len() > MAX_FOLDER_DEPTH + 1 {
-            return Err(NameError(format!("Path {s:?} is nested more than {MAX_FOLDER_DEPTH} folders deep")));
+            return Err(NameError(format!(
+                "Path {s:?} is nested more than {MAX_FOLDER_DEPTH} folders deep"
+            )));
         }
         for seg in &segments {
             check_segment(seg, s)?;
@@ -124,7 +134,10 @@ impl FolderPath {
     /// Accepts MediaStore's `ListPathNaming`.
     pub fn parse(s: &str) -> Result<Self, NameError> {
         if s.len() > MAX_PATH_LEN {
-            return Err(NameError(format!("Path is {} characters; at most {MAX_PATH_LEN} are allowed", s.len())));
+            return Err(NameError(format!(
+                "Path is {} characters; at most {MAX_PATH_LEN} are allowed",
+                s.len()
+            )));
         }
         let trimmed = s.strip_prefix('/').unwrap_or(s);
         let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
@@ -133,7 +146,9 @@ impl FolderPath {
         }
         let segments: Vec<&str> = trimmed.split('/').collect();
         if segments.len() > MAX_FOLDER_DEPTH + 1 {
-            return Err(NameError(format!("Path {s:?} is nested more than {MAX_FOLDER_DEPTH} folders deep")));
+            return Err(NameError(format!(
+                "Path {s:?} is nested more than {MAX_FOLDER_DEPTH} folders deep"
+            )));
         }
         for seg in &segments {
             check_segment(seg, s)?;
@@ -174,7 +189,10 @@ mod tests {
     fn container_arn_round_trips() {
         let n = ContainerName::parse("live").unwrap();
         let arn = n.arn("us-east-1", "123456789012");
-        assert_eq!(arn, "arn:aws:mediastore:us-east-1:123456789012:container/live");
+        assert_eq!(
+            arn,
+            "arn:aws:mediastore:us-east-1:123456789012:container/live"
+        );
         assert_eq!(ContainerName::from_arn(&arn), Some(n));
         assert_eq!(ContainerName::from_arn("arn:aws:s3:::bucket"), None);
     }
@@ -205,7 +223,10 @@ mod tests {
         let c = ContainerName::parse("c").unwrap();
         assert_eq!(FolderPath::parse("").unwrap().blob_prefix(&c), "c/");
         assert_eq!(FolderPath::parse("/").unwrap().blob_prefix(&c), "c/");
-        assert_eq!(FolderPath::parse("/a/b/").unwrap().blob_prefix(&c), "c/a/b/");
+        assert_eq!(
+            FolderPath::parse("/a/b/").unwrap().blob_prefix(&c),
+            "c/a/b/"
+        );
         assert!(FolderPath::parse("a/../b").is_err());
     }
 }
