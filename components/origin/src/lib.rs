@@ -7,7 +7,8 @@
 //! calls the host (blob store, key-value state, policy plug). Everything it
 //! decides with — URL and header parsing ([`op`]), ranges ([`range`]),
 //! conditional requests ([`conditional`]), status and headers of object
-//! responses ([`object`]), ListItems pages and tokens ([`list`]), CORS inputs
+//! responses ([`object`]), the sequence of store calls behind GetObject and
+//! DescribeObject ([`reading`], against a trait), ListItems pages and tokens ([`list`]), CORS inputs
 //! ([`cors`]), wire errors ([`reply`]) and HTTP dates ([`httpdate`]) — is plain
 //! Rust, tested natively with `cargo test -p tributary-origin`.
 //!
@@ -28,6 +29,7 @@ pub mod list;
 pub mod object;
 pub mod op;
 pub mod range;
+pub mod reading;
 pub mod reply;
 pub mod service;
 

@@ -30,6 +30,19 @@ pub struct ObjectInfo {
     pub complete: bool,
 }
 
+impl From<&tributary_guest::blob::ObjectMeta> for ObjectInfo {
+    fn from(meta: &tributary_guest::blob::ObjectMeta) -> Self {
+        Self {
+            size: meta.size,
+            etag: meta.etag.clone(),
+            content_type: meta.content_type.clone(),
+            cache_control: meta.cache_control.clone(),
+            created_ms: meta.created_ms,
+            complete: meta.complete,
+        }
+    }
+}
+
 impl ObjectInfo {
     /// Last-Modified in whole seconds (HTTP dates have no fractions).
     pub fn last_modified(&self) -> u64 {
@@ -215,6 +228,22 @@ mod tests {
 
     fn find<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
         h.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn store_metadata_carries_over_field_by_field() {
+        let meta = tributary_guest::blob::ObjectMeta {
+            key: "live/a.ts".into(),
+            size: 10,
+            sha256: "ff".into(),
+            etag: "abc".into(),
+            content_type: Some("video/MP2T".into()),
+            cache_control: Some("max-age=5".into()),
+            created_ms: 784_111_777_500,
+            user_metadata: vec![("k".into(), "v".into())],
+            complete: true,
+        };
+        assert_eq!(ObjectInfo::from(&meta), info());
     }
 
     #[test]

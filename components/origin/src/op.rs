@@ -479,7 +479,6 @@ mod tests {
             "/store/live/%00",
             "/store/live/%FF%FE",
             "/store/live/caf%C3%A9",
-            "/store/live/a:b",
         ] {
             assert_eq!(req("GET", target).error(), BAD_REQUEST, "{target}");
         }

@@ -55,6 +55,19 @@ impl ByteRange {
     }
 }
 
+impl ByteRange {
+    /// The blob store's form of this range (same semantics: inclusive end,
+    /// clamped to the object; suffix of the last `n` bytes).
+    pub fn to_blob(self) -> tributary_guest::blob::ByteRange {
+        use tributary_guest::blob::ByteRange as Blob;
+        match self {
+            Self::FromTo(a, b) => Blob::StartingAt((a, Some(b))),
+            Self::From(a) => Blob::StartingAt((a, None)),
+            Self::Suffix(n) => Blob::Suffix(n),
+        }
+    }
+}
+
 /// Digits only (no sign, no spaces inside), saturating at `u64::MAX`.
 fn number(s: &str) -> Option<u64> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -145,6 +158,17 @@ mod tests {
         assert_eq!(Suffix(5).resolve(0), None);
         assert_eq!(FromTo(0, 0).resolve(0), None);
         assert_eq!(From(0).resolve(0), None);
+    }
+
+    #[test]
+    fn ranges_map_onto_the_blob_store_range_one_to_one() {
+        use tributary_guest::blob::ByteRange as Blob;
+        assert!(matches!(
+            FromTo(1, 2).to_blob(),
+            Blob::StartingAt((1, Some(2)))
+        ));
+        assert!(matches!(From(7).to_blob(), Blob::StartingAt((7, None))));
+        assert!(matches!(Suffix(3).to_blob(), Blob::Suffix(3)));
     }
 
     #[test]

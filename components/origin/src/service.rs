@@ -1,22 +1,25 @@
 //! The one place that talks to the host: container records in key-value
 //! state, objects in the blob store, and the policy plug (signatures,
-//! container policies, CORS). Every decision is made by the pure modules;
-//! this module fetches their inputs and carries out their answers.
+//! container policies, CORS). Every decision is made by the pure modules
+//! (and the read sequence by [`crate::reading`], against the blob store
+//! through [`Objects`]); this module fetches their inputs and carries out
+//! their answers.
 
 use serde_json::json;
 use tributary_guest::auth::{self, Identity};
 use tributary_guest::http::{Request, Response};
+use tributary_guest::wasip2::io::streams::InputStream;
 use tributary_guest::{blob, config, policy, state};
 use tributary_mediastore::{
     ApiError, CONTAINERS_BUCKET, ContainerName, ContainerRecord, ContainerStatus, ObjectPath,
 };
 
-use crate::conditional::Conditions;
 use crate::cors;
 use crate::list::{self, Listed};
-use crate::object::{Lifecycle, ObjectInfo, Plan};
+use crate::object::{Lifecycle, ObjectInfo};
 use crate::op::{self, Op, Parsed, PutOptions, RequestHead};
 use crate::range::ByteRange;
+use crate::reading::{Answer, Objects, Opened, Reader};
 use crate::reply::{self, Failure, JSON, Result};
 
 /// Answer one request. Never panics: every failure becomes a MediaStore
@@ -128,9 +131,11 @@ fn serve(req: &Request, parsed: Parsed, record: Option<ContainerRecord>) -> Resu
     )
     .map_err(|e| reply::auth_failure(e, anonymous))?;
 
-    let ctx = Ctx {
-        container: &parsed.container,
-        lifecycle: Lifecycle::of(&record),
+    let container = &parsed.container;
+    let lifecycle = Lifecycle::of(&record);
+    let reader = Reader {
+        store: &Blobs,
+        lifecycle: &lifecycle,
         now_ms: config::now_ms(),
     };
     match op {
@@ -138,16 +143,20 @@ fn serve(req: &Request, parsed: Parsed, record: Option<ContainerRecord>) -> Resu
             path,
             range,
             conditions,
-        } => ctx.get(&path, range, &conditions),
-        Op::DescribeObject { path, conditions } => ctx.describe(&path, &conditions),
-        Op::PutObject { path, options } => put(req, &path.blob_key(ctx.container), &path, options),
-        Op::DeleteObject { path } => delete(&path.blob_key(ctx.container), &path),
+        } => reader
+            .get(&path.blob_key(container), &path, range, &conditions)
+            .map(respond),
+        Op::DescribeObject { path, conditions } => reader
+            .describe(&path.blob_key(container), &path, &conditions)
+            .map(respond),
+        Op::PutObject { path, options } => put(req, &path.blob_key(container), &path, options),
+        Op::DeleteObject { path } => delete(&path.blob_key(container), &path),
         Op::ListItems {
             folder,
             max_results,
             cursor,
         } => {
-            let prefix = folder.blob_prefix(ctx.container);
+            let prefix = folder.blob_prefix(container);
             let page = blob::list(&prefix, Some("/"), cursor.as_deref(), max_results)
                 .map_err(|e| reply::blob_failure(e, folder.as_str()))?;
             let objects: Vec<Listed> = page
@@ -155,19 +164,19 @@ fn serve(req: &Request, parsed: Parsed, record: Option<ContainerRecord>) -> Resu
                 .iter()
                 .map(|m| Listed {
                     key: m.key.clone(),
-                    info: info(m),
+                    info: ObjectInfo::from(m),
                 })
                 .collect();
             let shaped = list::shape(
                 &prefix,
                 &objects,
                 &page.common_prefixes,
-                &ctx.lifecycle,
-                ctx.now_ms,
+                &lifecycle,
+                reader.now_ms,
             );
             for key in &shaped.expired {
                 if let Some(seen) = objects.iter().find(|o| &o.key == key) {
-                    remove_if_unchanged(key, &seen.info);
+                    reader.remove_if_unchanged(key, &seen.info);
                 }
             }
             let token = page.cursor.map(|c| list::encode_token(&folder, &c));
@@ -179,130 +188,44 @@ fn serve(req: &Request, parsed: Parsed, record: Option<ContainerRecord>) -> Resu
     }
 }
 
-/// What GET and HEAD share.
-struct Ctx<'a> {
-    container: &'a ContainerName,
-    lifecycle: Lifecycle,
-    now_ms: u64,
-}
+/// The blob store, as reading sees it.
+struct Blobs;
 
-impl Ctx<'_> {
-    /// GetObject: one `read` in the common case. The store is asked for the
-    /// client's range right away; when the plan turns out to need other bytes
-    /// (If-Range no longer matches, the object is still growing, or it was
-    /// replaced between calls), the unread stream is dropped — no object
-    /// bytes pass through the guest — and the store is asked again.
-    fn get(
+impl Objects for Blobs {
+    type Body = InputStream;
+
+    fn read(
         &self,
-        path: &ObjectPath,
+        key: &str,
         range: Option<ByteRange>,
-        conditions: &Conditions,
-    ) -> Result<Response> {
-        let key = path.blob_key(self.container);
-        let mut ask = range;
-        for _ in 0..3 {
-            let read = match blob::read(&key, ask.map(blob_range)) {
-                Ok(read) => read,
-                Err(blob::Error::RangeNotSatisfiable(_)) => {
-                    // Expiry and 304 come before 416: decide on the metadata.
-                    let info = self.live_info(&key, path)?;
-                    let plan = Plan::new(&info, conditions, range);
-                    match plan.wanted() {
-                        Some(wanted) => ask = wanted,
-                        None => return Ok(self.answer_without_body(&info, plan)),
-                    }
-                    continue;
-                }
-                Err(e) => return Err(reply::blob_failure(e, path.as_str()).into()),
-            };
-            let info = info(&read.meta);
-            if self.expired(path, &info) {
-                drop(read);
-                remove_if_unchanged(&key, &info);
-                return Err(not_found(path));
-            }
-            let plan = Plan::new(&info, conditions, range);
-            match plan.wanted() {
-                None => return Ok(self.answer_without_body(&info, plan)),
-                Some(_) if plan.fits(&info, read.start, read.length) => {
-                    let status = if plan == Plan::Full { 200 } else { 206 };
-                    let mut response = Response::stream(status, read.body, read.length)
-                        .with_headers(info.headers());
-                    if let Some(content_range) = plan.content_range(info.size) {
-                        response = response.with_header("content-range", content_range);
-                    }
-                    return Ok(response);
-                }
-                Some(wanted) => ask = wanted,
-            }
-        }
-        Err(ApiError::internal(format!(
-            "The object at {path} kept changing while being read; retry"
-        ))
-        .into())
+    ) -> Result<Opened<InputStream>, blob::Error> {
+        let read = blob::read(key, range.map(ByteRange::to_blob))?;
+        Ok(Opened {
+            info: ObjectInfo::from(&read.meta),
+            start: read.start,
+            length: read.length,
+            body: read.body,
+        })
     }
 
-    /// DescribeObject: metadata only, never a body stream.
-    fn describe(&self, path: &ObjectPath, conditions: &Conditions) -> Result<Response> {
-        let info = self.live_info(&path.blob_key(self.container), path)?;
-        Ok(self.answer_without_body(&info, Plan::new(&info, conditions, None)))
+    fn stat(&self, key: &str) -> Result<Option<ObjectInfo>, blob::Error> {
+        Ok(blob::stat(key)?.as_ref().map(ObjectInfo::from))
     }
 
-    /// 304, 416, or (for HEAD) 200 with the object's headers.
-    fn answer_without_body(&self, info: &ObjectInfo, plan: Plan) -> Response {
-        match plan {
-            Plan::NotModified => Response::empty(304).with_headers(info.validator_headers()),
-            Plan::Unsatisfiable => {
-                let mut f = Failure::from(ApiError::range_not_satisfiable(format!(
-                    "The range starts at or past the end of the {}-byte object",
-                    info.size
-                )));
-                if let Some(cr) = plan.content_range(info.size) {
-                    f = f.with_header("content-range", cr);
-                }
-                f.response()
-            }
-            Plan::Full | Plan::Partial { .. } => {
-                let mut response = Response::empty(200).with_headers(info.headers());
-                // A growing object's final length is unknown.
-                if info.complete {
-                    response = response.with_header("content-length", info.size.to_string());
-                }
-                response
-            }
-        }
-    }
-
-    /// Metadata of an object that exists and has not expired.
-    fn live_info(&self, key: &str, path: &ObjectPath) -> Result<ObjectInfo> {
-        let meta = blob::stat(key).map_err(|e| reply::blob_failure(e, path.as_str()))?;
-        let info = meta.as_ref().map(info).ok_or_else(|| not_found(path))?;
-        if self.expired(path, &info) {
-            remove_if_unchanged(key, &info);
-            return Err(not_found(path));
-        }
-        Ok(info)
-    }
-
-    /// Whether the container's lifecycle rules have expired the object.
-    fn expired(&self, path: &ObjectPath, info: &ObjectInfo) -> bool {
-        self.lifecycle
-            .is_expired(path.as_str(), info.created_ms, self.now_ms)
+    fn delete(&self, key: &str) -> Result<bool, blob::Error> {
+        blob::delete(key)
     }
 }
 
-/// Delete an expired object, unless it was replaced since `seen` was read:
-/// a fresh upload to the same path must not be lost to an old one's expiry.
-/// The store has no conditional delete, so a replacement landing between
-/// the `stat` and the `delete` can still be lost; the window is two host
-/// calls wide. Best effort: if the delete fails, the object is still expired
-/// to every reader and the next one tries again.
-fn remove_if_unchanged(key: &str, seen: &ObjectInfo) {
-    if let Ok(Some(current)) = blob::stat(key)
-        && current.created_ms == seen.created_ms
-        && current.etag == seen.etag
-    {
-        let _ = blob::delete(key);
+fn respond(answer: Answer<InputStream>) -> Response {
+    match answer {
+        Answer::Stream {
+            status,
+            headers,
+            body,
+            length,
+        } => Response::stream(status, body, length).with_headers(headers),
+        Answer::Headers { status, headers } => Response::empty(status).with_headers(headers),
     }
 }
 
@@ -334,30 +257,7 @@ fn put(req: &Request, key: &str, path: &ObjectPath, options: PutOptions) -> Resu
 fn delete(key: &str, path: &ObjectPath) -> Result<Response> {
     match blob::delete(key) {
         Ok(true) => Ok(Response::json(200, JSON, &json!({}))),
-        Ok(false) => Err(not_found(path)),
+        Ok(false) => Err(ApiError::object_not_found(format!("No object at {path}")).into()),
         Err(e) => Err(reply::blob_failure(e, path.as_str()).into()),
-    }
-}
-
-fn not_found(path: &ObjectPath) -> Failure {
-    ApiError::object_not_found(format!("No object at {path}")).into()
-}
-
-fn blob_range(range: ByteRange) -> blob::ByteRange {
-    match range {
-        ByteRange::FromTo(a, b) => blob::ByteRange::StartingAt((a, Some(b))),
-        ByteRange::From(a) => blob::ByteRange::StartingAt((a, None)),
-        ByteRange::Suffix(n) => blob::ByteRange::Suffix(n),
-    }
-}
-
-fn info(meta: &blob::ObjectMeta) -> ObjectInfo {
-    ObjectInfo {
-        size: meta.size,
-        etag: meta.etag.clone(),
-        content_type: meta.content_type.clone(),
-        cache_control: meta.cache_control.clone(),
-        created_ms: meta.created_ms,
-        complete: meta.complete,
     }
 }
