@@ -54,13 +54,14 @@ impl From<ApiError> for Failure {
 pub type Result<T, E = Failure> = std::result::Result<T, E>;
 
 /// An authentication or authorization failure as MediaStore answers it.
-/// `anonymous` says the request carried no signature: a refusal then asks
-/// for one (`MissingAuthenticationTokenException`) rather than saying the
-/// caller lacks permission.
+/// `anonymous` says the request carried no signature: a refusal is then the
+/// same 403 `AccessDeniedException`, with a message saying how to get in.
 pub fn auth_failure(e: AuthError, anonymous: bool) -> ApiError {
     match e {
-        AuthError::MissingAuthentication => missing_token(),
-        AuthError::Denied(_) if anonymous => missing_token(),
+        AuthError::MissingAuthentication => ApiError::missing_authentication_token(
+            "Request is missing Authentication Token: sign it with SigV4",
+        ),
+        AuthError::Denied(_) if anonymous => anonymous_denied(),
         AuthError::Denied(m) => ApiError::access_denied(m),
         AuthError::UnknownAccessKey(k) => ApiError::unrecognized_client(format!(
             "The security token included in the request is invalid: unknown access key {k}"
@@ -72,10 +73,11 @@ pub fn auth_failure(e: AuthError, anonymous: bool) -> ApiError {
 }
 
 /// What an unsigned request gets when the container policy does not open the
-/// operation to everyone (`Principal: "*"`).
-pub fn missing_token() -> ApiError {
-    ApiError::missing_authentication_token(
-        "Request is missing Authentication Token: sign the request, or add a container policy \
+/// operation to everyone (`Principal: "*"`) — or there is no such container:
+/// to an unsigned caller the two look alike, so names cannot be probed.
+pub fn anonymous_denied() -> ApiError {
+    ApiError::access_denied(
+        "Anonymous access is not allowed: sign the request, or add a container policy \
          that allows this action to Principal \"*\"",
     )
 }
@@ -142,12 +144,10 @@ mod tests {
     }
 
     #[test]
-    fn an_anonymous_refusal_asks_for_a_signature() {
+    fn an_anonymous_refusal_is_access_denied_and_says_how_to_get_in() {
         let e = auth_failure(AuthError::Denied("no".into()), true);
-        assert_eq!(
-            (e.code, e.status),
-            ("MissingAuthenticationTokenException", 403)
-        );
+        assert_eq!((e.code, e.status), ("AccessDeniedException", 403));
+        assert!(e.message.contains("sign the request"), "{}", e.message);
         let e = auth_failure(AuthError::Denied("no".into()), false);
         assert_eq!((e.code, e.status), ("AccessDeniedException", 403));
     }

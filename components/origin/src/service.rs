@@ -114,7 +114,7 @@ fn serve(req: &Request, parsed: Parsed, record: Option<ContainerRecord>) -> Resu
     // so container names cannot be probed anonymously.
     let record = record.ok_or_else(|| {
         if anonymous {
-            reply::missing_token()
+            reply::anonymous_denied()
         } else {
             ApiError::data_container_not_found(format!("No container named {}", parsed.container))
         }
