@@ -809,6 +809,61 @@ mod tests {
     }
 
     #[test]
+    fn no_input_makes_parsing_panic() {
+        // A small deterministic generator over characters that matter to URL,
+        // header and range parsing, plus multi-byte UTF-8.
+        const ALPHABET: &[&str] = &[
+            "/", "%", "%2F", "%2f", "%C3", "%FF", "%00", "%2", "..", ".", "a", "Z", "9", "-", "~",
+            "?", "&", "=", "+", " ", ",", "*", "\"", "W/", "bytes", "-", "é", "☃", ":", "\u{0}",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            usize::try_from(seed % n as u64).unwrap_or(0)
+        };
+        for _ in 0..5_000 {
+            let mut junk = String::new();
+            for _ in 0..next(24) {
+                junk.push_str(ALPHABET[next(ALPHABET.len())]);
+            }
+            let target = format!("/store/live/{junk}");
+            let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+            let headers: Vec<(String, String)> = [
+                "range",
+                "if-none-match",
+                "if-modified-since",
+                "if-range",
+                "content-type",
+                "content-length",
+                "x-amz-content-sha256",
+                "x-amz-upload-availability",
+                "access-control-request-headers",
+            ]
+            .iter()
+            .map(|h| ((*h).to_owned(), junk.clone()))
+            .collect();
+            for method in ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "POST", ""] {
+                let head = RequestHead {
+                    method,
+                    path,
+                    query,
+                    headers: &headers,
+                };
+                let _ = parse(&head);
+                let root = RequestHead {
+                    method,
+                    path: "/store/live",
+                    query: &junk,
+                    headers: &headers,
+                };
+                let _ = parse(&root);
+            }
+        }
+    }
+
+    #[test]
     fn actions_and_resources_name_the_object_or_the_container() {
         let arn = "arn:aws:mediastore:us-east-1:111122223333:container/live";
         let get = req("GET", "/store/live/a/b.ts").op().unwrap();
