@@ -3,14 +3,31 @@
 //! wire-compatible with `aws mediastore-data --endpoint-url
 //! <public>/store/<container>` and the AWS SDKs.
 //!
-//! The shell below only hands the request to [`service`], the one module that
-//! calls the host (blob store, key-value state, policy plug). Everything it
-//! decides with — URL and header parsing ([`op`]), ranges ([`range`]),
+//! The shell below only hands the request to [`service`], the one module
+//! that calls the host (blob store, key-value state, policy plug). Everything
+//! it decides with is plain Rust, tested natively with `cargo test -p
+//! tributary-origin`: URL and header parsing ([`op`]), ranges ([`range`]),
 //! conditional requests ([`conditional`]), status and headers of object
 //! responses ([`object`]), the sequence of store calls behind GetObject and
-//! DescribeObject ([`reading`], against a trait), ListItems pages and tokens ([`list`]), CORS inputs
-//! ([`cors`]), wire errors ([`reply`]) and HTTP dates ([`httpdate`]) — is plain
-//! Rust, tested natively with `cargo test -p tributary-origin`.
+//! DescribeObject ([`reading`], over a trait), ListItems pages and tokens
+//! ([`list`]), CORS inputs ([`cors`]), wire errors ([`reply`]) and HTTP dates
+//! ([`httpdate`]).
+//!
+//! Every request reads the container record (`containers` bucket) and, when
+//! signed, the access key (`credentials` bucket); then, per operation:
+//!
+//! | operation | blob store calls |
+//! | --- | --- |
+//! | GetObject | `read(key, range)`; on `range-not-satisfiable` a `stat` (416, or 304/404 first); a re-`read` when the plan needs other bytes |
+//! | DescribeObject | `stat(key)` |
+//! | PutObject | `write(key, request body, {max-size, visible-while-writing, expected-sha256, …})` |
+//! | DeleteObject | `delete(key)` |
+//! | ListItems | `list("<container>/<folder>/", "/", cursor, MaxResults)` |
+//! | (expiry) | `stat(key)` then `delete(key)` if unchanged |
+//!
+//! Blob keys are `<container>/<path>`. Object bytes never pass through the
+//! guest: read streams are spliced into the response and the request body
+//! stream is handed to `write`, both host-side.
 //!
 //! ```
 //! use tributary_origin::op::{self, Op, RequestHead};
