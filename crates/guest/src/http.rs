@@ -250,7 +250,9 @@ impl Response {
         let has_length = headers
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("content-length"));
-        if let (Some(len), false, false) = (length, has_length, head_only) {
+        // 204 and 304 carry no body and must not claim a length of 0.
+        let bodiless_status = matches!(self.status, 204 | 304);
+        if let (Some(len), false, false, false) = (length, has_length, head_only, bodiless_status) {
             headers.push(("content-length".into(), len.to_string().into_bytes()));
         }
         let fields = Fields::from_list(&headers).unwrap_or_else(|_| Fields::new());
