@@ -54,7 +54,7 @@ impl Request {
             Some((p, q)) => (p.to_owned(), q.to_owned()),
             None => (target, String::new()),
         };
-        let headers = incoming
+        let mut headers: Vec<(String, String)> = incoming
             .headers()
             .entries()
             .into_iter()
@@ -65,6 +65,13 @@ impl Request {
                 )
             })
             .collect();
+        // wasi:http hands `Host` over as the authority, not as a header; SigV4
+        // signs it, so put it back.
+        if !headers.iter().any(|(k, _)| k == "host")
+            && let Some(authority) = incoming.authority()
+        {
+            headers.push(("host".to_owned(), authority));
+        }
         let secure = matches!(incoming.scheme(), Some(Scheme::Https));
         Self {
             method,
