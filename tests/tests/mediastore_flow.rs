@@ -858,7 +858,10 @@ async fn lifecycle_and_metric_policies_round_trip_and_delete() -> Result<()> {
         .send()
         .await?;
 
-    let lifecycle = r#"{"rules":[{"definition":{"path":[{"prefix":"Program/"},{"wildcard":"Football/*.ts"}],"days_since_create":[{"numeric":[">",28]}]},"action":"EXPIRE"}]}"#;
+    let lifecycle = r#"{"rules":[
+        {"definition":{"path":[{"prefix":"Program/"}],"days_since_create":[{"numeric":[">",28]}]},"action":"EXPIRE"},
+        {"definition":{"path":[{"wildcard":"Football/*.ts"}],"days_since_create":[{"numeric":[">=",5]}]},"action":"EXPIRE"}
+    ]}"#;
     let missing = sdk_error(
         control
             .get_lifecycle_policy()
