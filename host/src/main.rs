@@ -7,6 +7,7 @@ mod capabilities;
 mod compose;
 mod config;
 mod credentials;
+mod drain;
 mod manifest;
 mod metrics;
 mod runtime;

@@ -131,6 +131,7 @@ async fn handle(
 
     let _permit = shared.concurrency.acquire().await;
     shared.metrics.in_flight(1);
+    let req = req.map(crate::drain::DrainOnDrop::new);
     let resp = match shared.runtime.handle(component, req).await {
         Ok(resp) => resp,
         Err(Failure::Timeout) => {

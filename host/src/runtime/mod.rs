@@ -9,11 +9,11 @@ pub use budget::CpuBudgetExceeded;
 pub use store::StoreState;
 
 use crate::capabilities::{blob::BlobCtx, keyvalue::KvCtx};
+use crate::drain::DrainOnDrop;
 use crate::manifest::{ComponentSpec, Manifest};
 use crate::metrics::Metrics;
 use crate::storage::{BlobBackend, KvBackend};
 use anyhow::{Context, Result};
-use hyper::body::Incoming;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -114,7 +114,7 @@ impl Runtime {
     pub async fn handle(
         &self,
         component: &Loaded,
-        req: hyper::Request<Incoming>,
+        req: hyper::Request<DrainOnDrop>,
     ) -> Result<hyper::Response<HyperOutgoingBody>, Failure> {
         let state = StoreState::new(
             &component.environment,
