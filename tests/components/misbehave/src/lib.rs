@@ -3,7 +3,9 @@
 //! `oom` allocates until memory runs out; `silent` returns without answering.
 //! The host must answer 503/500 for that request only and keep serving.
 
-use wasip2::http::types::{Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam};
+use wasip2::http::types::{
+    Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam,
+};
 
 struct Misbehave;
 
