@@ -5,7 +5,10 @@
 //! upload. So the host counts only time spent *in wasm*: a call hook notes
 //! each entry and exit, and the epoch callback (every tick while wasm runs)
 //! traps once the total passes the budget. Waiting in host calls is bounded
-//! separately by the request's wall-clock limit.
+//! separately by the request's wall-clock limit. At each tick a busy guest
+//! also yields to the executor, so it never holds a worker thread for more
+//! than a tick; time spent waiting to be polled again is (conservatively)
+//! charged to the guest.
 
 use super::StoreState;
 use std::time::{Duration, Instant};
@@ -72,7 +75,9 @@ pub fn install(store: &mut Store<StoreState>) {
         if budget.exhausted() {
             Err(wasmtime::Error::new(CpuBudgetExceeded(budget.limit)))
         } else {
-            Ok(UpdateDeadline::Continue(1))
+            // Wasm runs inside a tokio poll: without yielding, a busy guest
+            // would hold its worker thread and starve tasks queued there.
+            Ok(UpdateDeadline::Yield(1))
         }
     });
 }
