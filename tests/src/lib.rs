@@ -217,6 +217,40 @@ impl Server {
         self.launch().await
     }
 
+    /// Ask the server to shut down gracefully (SIGTERM).
+    pub fn terminate(&mut self) -> Result<()> {
+        let child = self.child.as_ref().context("the server is not running")?;
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .context("run kill -TERM")?;
+        ensure!(status.success(), "kill -TERM failed");
+        Ok(())
+    }
+
+    /// Wait up to `limit` for the process to exit; its exit status.
+    pub async fn wait_exit(&mut self, limit: Duration) -> Result<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let child = self.child.as_mut().context("the server is not running")?;
+            if let Some(status) = child.try_wait()? {
+                self.child = None;
+                return Ok(status);
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "the server did not exit within {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Start the server again on the same port and data directory after it exited.
+    pub async fn start_again(&mut self) -> Result<()> {
+        ensure!(self.child.is_none(), "the server is still running");
+        self.launch().await
+    }
+
     /// Is the process still running?
     pub fn is_running(&mut self) -> bool {
         match &mut self.child {
