@@ -65,7 +65,7 @@ pub fn binary_path() -> Result<PathBuf> {
     let path = workspace_root().join("target/release/tributary");
     ensure!(
         path.is_file(),
-        "{} is missing: run `cargo build --release -p tributary` (or ./tests/run, which builds everything)",
+        "{} is missing: run `cargo build --release --workspace` (or ./tests/run, which builds everything)",
         path.display()
     );
     Ok(path)
