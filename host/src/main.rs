@@ -243,7 +243,13 @@ fn build_components(manifest: &manifest::Manifest) -> Result<()> {
             .arg(&build.command)
             .current_dir(&build.workdir)
             .status()
-            .with_context(|| format!("cannot run the build command of {:?}", spec.id))?;
+            .with_context(|| {
+                format!(
+                    "cannot run the build command of {:?} in {}",
+                    spec.id,
+                    build.workdir.display()
+                )
+            })?;
         if !status.success() {
             bail!(
                 "building component {:?} failed ({status}): {}",

@@ -151,7 +151,11 @@ impl Manifest {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read manifest {}: pass --manifest", path.display()))?;
-        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // `spin.toml` has the parent "", which is no directory to run builds in.
+        let root = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         Self::parse(&text, &root)
             .with_context(|| format!("manifest {} is not usable", path.display()))
     }

@@ -104,3 +104,49 @@ fn a_route_to_an_undefined_component_fails_start_up() -> Result<()> {
     assert!(err.contains("nobody"), "{err}");
     Ok(())
 }
+
+#[test]
+fn serve_build_runs_each_build_command_in_the_manifest_directory() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let wasm = tributary_tests::wasm_path("tributary_test_misbehave.wasm")?;
+    std::fs::write(
+        dir.path().join("spin.toml"),
+        format!(
+            "spin_manifest_version = 2\n[application]\nname = \"x\"\n[[trigger.http]]\nroute = \"/...\"\n\
+             component = \"m\"\n[component.m]\nsource = {:?}\n[component.m.build]\ncommand = \"touch built.marker\"\n",
+            wasm.display().to_string()
+        ),
+    )?;
+    let data = dir.path().join("data");
+    // A relative manifest path, as in the README's `serve --build`.
+    let mut child = Command::new(binary_path()?)
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--build",
+            "--listen",
+            "127.0.0.1:0",
+            "--manifest",
+            "spin.toml",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line)?;
+    }
+    child.kill()?;
+    child.wait()?;
+    assert!(
+        line.contains("listening"),
+        "the server did not start after building: {line:?}"
+    );
+    assert!(
+        dir.path().join("built.marker").exists(),
+        "the build command did not run in the manifest directory"
+    );
+    Ok(())
+}
