@@ -244,6 +244,7 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a test fails loudly")]
 mod tests {
     use super::*;
 
