@@ -108,8 +108,26 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// Record `pair` as the root key.
+/// Record `pair` as the root key, and revoke any other root key left from an
+/// earlier configuration: only the configured root key may do anything.
 pub async fn install_root(kv: &dyn KvBackend, pair: &KeyPair, account: &str) -> Result<()> {
+    let mut cursor: Option<String> = None;
+    loop {
+        let (keys, next) = kv.list_keys(BUCKET, cursor.as_deref(), 1000).await?;
+        for id in keys.iter().filter(|id| **id != pair.access_key_id) {
+            let Some(value) = kv.get(BUCKET, id).await? else {
+                continue;
+            };
+            if serde_json::from_slice::<StoredKey>(&value).is_ok_and(|k| k.root) {
+                kv.delete(BUCKET, id).await?;
+                tracing::info!(access_key_id = %id, "revoked a root key that is no longer configured");
+            }
+        }
+        match next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
     let stored = StoredKey {
         secret: pair.secret_access_key.clone(),
         arn: format!("arn:aws:iam::{account}:root"),
@@ -158,6 +176,21 @@ mod tests {
         assert_eq!(k.access_key_id.len(), 20);
         assert_eq!(k.secret_access_key.len(), 40);
         assert_ne!(generate().access_key_id, k.access_key_id);
+    }
+
+    #[tokio::test]
+    async fn installing_a_new_root_key_revokes_the_old_one_but_keeps_users() {
+        let kv = crate::storage::MemoryKvBackend::new();
+        let old = generate();
+        install_root(&kv, &old, "000000000000").await.unwrap();
+        let (user, _) = create_user_key(&kv, "encoder", "000000000000")
+            .await
+            .unwrap();
+        let new = generate();
+        install_root(&kv, &new, "000000000000").await.unwrap();
+        assert!(kv.get(BUCKET, &old.access_key_id).await.unwrap().is_none());
+        assert!(kv.get(BUCKET, &new.access_key_id).await.unwrap().is_some());
+        assert!(kv.get(BUCKET, &user.access_key_id).await.unwrap().is_some());
     }
 
     #[test]
