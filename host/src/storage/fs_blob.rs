@@ -46,7 +46,7 @@ use super::blob::{
     BlobBackend, BlobError, BodyStream, ByteRange, ListPage, ObjectKey, ObjectMeta, ReadHandle,
     WriteOptions,
 };
-use super::listing::{Entry, MergeSorted, page};
+use super::listing::{Entry, MergeSorted, assemble, page};
 use super::upload::{
     BodyCheck, GrowingBody, Registry, UploadState, UploadWriter, next_chunk, now_ms,
 };
@@ -768,29 +768,13 @@ fn list_blocking(
         )?
     };
 
-    let mut out = ListPage {
-        cursor: next,
-        ..ListPage::default()
-    };
-    for entry in entries {
-        match entry {
-            Entry::Prefix(p) => out.common_prefixes.push(p),
-            Entry::Object(key) => {
-                if let Some(upload) = uploads.get(&key) {
-                    out.objects.push(upload.meta());
-                    continue;
-                }
-                let Ok((_, path)) = ObjectKey::parse(&key).and_then(|k| paths(root, &k)) else {
-                    continue;
-                };
-                // Gone since the directory was read, or damaged: not listed.
-                if let Some((_, meta)) = open_object(&path, &key)? {
-                    out.objects.push(meta);
-                }
-            }
-        }
-    }
-    Ok(out)
+    assemble(entries, next, uploads, |key| {
+        let Ok((_, path)) = ObjectKey::parse(key).and_then(|k| paths(root, &k)) else {
+            return Ok(None);
+        };
+        // Gone since the directory was read, or damaged: not listed.
+        Ok(open_object(&path, key)?.map(|(_, meta)| meta))
+    })
 }
 
 #[cfg(test)]

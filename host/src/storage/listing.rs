@@ -2,6 +2,8 @@
 //! cut sorted entries into stateless pages (the cursor is the last entry
 //! returned, so no server-side state survives between pages).
 
+use super::blob::{ListPage, ObjectMeta};
+use super::upload::Registry;
 use std::iter::Peekable;
 
 /// One listing entry before its metadata is loaded.
@@ -100,6 +102,31 @@ where
             self.a.next()
         }
     }
+}
+
+/// Turn one page of entries into a [`ListPage`]: prefixes as they are,
+/// objects with their metadata — an upload in progress from `uploads`, the
+/// rest from `stored` (`None`: gone since it was listed, so left out).
+pub(crate) fn assemble<E>(
+    entries: Vec<Entry>,
+    cursor: Option<String>,
+    uploads: &Registry,
+    mut stored: impl FnMut(&str) -> Result<Option<ObjectMeta>, E>,
+) -> Result<ListPage, E> {
+    let mut out = ListPage {
+        cursor,
+        ..ListPage::default()
+    };
+    for entry in entries {
+        match entry {
+            Entry::Prefix(p) => out.common_prefixes.push(p),
+            Entry::Object(key) => match uploads.get(&key) {
+                Some(upload) => out.objects.push(upload.meta()),
+                None => out.objects.extend(stored(&key)?),
+            },
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::blob::{
     BlobBackend, BlobError, BodyStream, ByteRange, ListPage, ObjectKey, ObjectMeta, ReadHandle,
     WriteOptions,
 };
-use super::listing::{Entry, MergeSorted, page};
+use super::listing::{Entry, MergeSorted, assemble, page};
 use super::upload::{BodyCheck, GrowingBody, Registry, UploadState, next_chunk, now_ms};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -151,22 +151,9 @@ impl BlobBackend for MemoryBlobBackend {
             cursor,
             limit,
         );
-        let mut out = ListPage {
-            cursor: next,
-            ..ListPage::default()
-        };
-        for entry in entries {
-            match entry {
-                Entry::Prefix(p) => out.common_prefixes.push(p),
-                Entry::Object(key) => {
-                    let meta = match self.uploads.get(&key) {
-                        Some(upload) => Some(upload.meta()),
-                        None => self.objects().get(&key).map(|(meta, _)| meta.clone()),
-                    };
-                    out.objects.extend(meta);
-                }
-            }
-        }
+        let Ok(out) = assemble(entries, next, &self.uploads, |key| {
+            Ok::<_, Infallible>(self.objects().get(key).map(|(meta, _)| meta.clone()))
+        });
         Ok(out)
     }
 }
