@@ -33,6 +33,8 @@ use std::time::{Duration, Instant, SystemTime};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+pub mod transport;
+
 /// Root access key id every test server is started with.
 pub const ROOT_ACCESS_KEY_ID: &str = "AKIATRIBUTARYTESTROOT";
 /// Root secret access key every test server is started with.
@@ -158,6 +160,11 @@ impl Server {
         };
         server.launch().await?;
         Ok(server)
+    }
+
+    /// The server process's id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -343,6 +350,21 @@ impl Server {
             .timeout_config(sdk_timeouts())
             .build();
         aws_sdk_mediastore::Client::from_conf(conf)
+    }
+
+    /// MediaConnect client (root credentials).
+    pub fn mediaconnect(&self) -> aws_sdk_mediaconnect::Client {
+        use aws_sdk_mediaconnect::config;
+        let conf = config::Builder::new()
+            .behavior_version(config::BehaviorVersion::latest())
+            .region(config::Region::new(REGION))
+            .credentials_provider(Keys::root().credentials())
+            .endpoint_url(self.base_url())
+            .http_client(sdk_http_client())
+            .retry_config(config::retry::RetryConfig::disabled())
+            .timeout_config(sdk_timeouts())
+            .build();
+        aws_sdk_mediaconnect::Client::from_conf(conf)
     }
 
     /// MediaStore data-plane client for `container` (root credentials), its
