@@ -2,7 +2,7 @@
 //! bad setting fails boot with a message that says what to fix.
 
 use anyhow::{Context, Result, bail};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::path::Path;
 
 /// Accepts `us-east-1`-style region names.
@@ -64,6 +64,82 @@ pub fn default_public_endpoint(listen: SocketAddr) -> String {
     format!("http://{host}:{}", listen.port())
 }
 
+/// Parses `--transport-address` and checks that flow sources can bind on it.
+pub fn check_transport_address(address: &str) -> Result<IpAddr> {
+    let ip: IpAddr = address.trim().parse().with_context(|| {
+        format!(
+            "transport address {address:?} is not an IP address: set --transport-address / TRIBUTARY_TRANSPORT_ADDRESS"
+        )
+    })?;
+    UdpSocket::bind(SocketAddr::new(ip, 0)).with_context(|| {
+        format!(
+            "cannot bind UDP on transport address {ip}: is it an address of this machine? set --transport-address / TRIBUTARY_TRANSPORT_ADDRESS"
+        )
+    })?;
+    Ok(ip)
+}
+
+/// The address advertised as a source's `ingestIp`: `--ingest-ip` when set
+/// (an IP address), else the transport address unless it is a wildcard,
+/// else the public endpoint's host.
+pub fn ingest_ip(flag: Option<&str>, transport: IpAddr, public_endpoint: &str) -> Result<String> {
+    if let Some(ip) = flag {
+        let ip: IpAddr = ip.trim().parse().with_context(|| {
+            format!("ingest IP {ip:?} is not an IP address: set --ingest-ip / TRIBUTARY_INGEST_IP")
+        })?;
+        return Ok(ip.to_string());
+    }
+    if !transport.is_unspecified() {
+        return Ok(transport.to_string());
+    }
+    let uri: http::Uri = public_endpoint
+        .parse()
+        .with_context(|| format!("public endpoint {public_endpoint:?} is not a URL"))?;
+    let host = uri
+        .host()
+        .with_context(|| format!("public endpoint {public_endpoint:?} has no host"))?;
+    Ok(host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned())
+}
+
+/// File in the data directory keeping the generated host id.
+pub const HOST_ID_FILE: &str = "host-id";
+
+/// This host's id in flow leases: `--host-id` when set, else the one kept in
+/// the data directory, generated on first start.
+pub fn host_id(flag: Option<&str>, data_dir: &Path) -> Result<String> {
+    let check = |id: &str, what: &str| -> Result<String> {
+        let id = id.trim();
+        if id.is_empty()
+            || id.len() > 128
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+        {
+            bail!(
+                "host id {id:?} ({what}) must be 1–128 letters, digits, '-', '_', '.' or ':': set --host-id / TRIBUTARY_HOST_ID"
+            );
+        }
+        Ok(id.to_owned())
+    };
+    if let Some(id) = flag {
+        return check(id, "from --host-id");
+    }
+    let path = data_dir.join(HOST_ID_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(id) => check(&id, &path.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let id = format!("host-{:016x}", rand::random::<u64>());
+            std::fs::write(&path, format!("{id}\n"))
+                .with_context(|| format!("cannot keep the host id in {}", path.display()))?;
+            Ok(id)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
 /// Ensure the data directory exists and is writable.
 pub fn prepare_data_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| {
@@ -115,5 +191,45 @@ mod tests {
     fn wildcard_binds_advertise_loopback() {
         let a: SocketAddr = "0.0.0.0:9000".parse().unwrap();
         assert_eq!(default_public_endpoint(a), "http://127.0.0.1:9000");
+    }
+
+    #[test]
+    fn transport_addresses_must_be_local_ips() {
+        assert_eq!(
+            check_transport_address("127.0.0.1").unwrap(),
+            "127.0.0.1".parse::<IpAddr>().unwrap()
+        );
+        assert!(check_transport_address("0.0.0.0").is_ok());
+        let e = check_transport_address("not-an-ip").unwrap_err();
+        assert!(format!("{e:#}").contains("--transport-address"));
+        // TEST-NET-3 is never an address of this machine.
+        let e = check_transport_address("203.0.113.77").unwrap_err();
+        assert!(format!("{e:#}").contains("cannot bind"), "{e:#}");
+    }
+
+    #[test]
+    fn the_ingest_ip_falls_back_to_the_transport_address_then_the_public_host() {
+        let any: IpAddr = "0.0.0.0".parse().unwrap();
+        let lo2: IpAddr = "127.0.0.2".parse().unwrap();
+        let public = "http://media.example:8080";
+        assert_eq!(
+            ingest_ip(Some("192.0.2.1"), lo2, public).unwrap(),
+            "192.0.2.1"
+        );
+        assert!(ingest_ip(Some("media.example"), lo2, public).is_err());
+        assert_eq!(ingest_ip(None, lo2, public).unwrap(), "127.0.0.2");
+        assert_eq!(ingest_ip(None, any, public).unwrap(), "media.example");
+        assert_eq!(ingest_ip(None, any, "http://[::1]:80").unwrap(), "::1");
+    }
+
+    #[test]
+    fn a_generated_host_id_is_kept_in_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = host_id(None, dir.path()).unwrap();
+        assert!(first.starts_with("host-"));
+        assert_eq!(host_id(None, dir.path()).unwrap(), first);
+        assert_eq!(host_id(Some("edge-1"), dir.path()).unwrap(), "edge-1");
+        assert!(host_id(Some("bad id"), dir.path()).is_err());
+        assert!(host_id(Some(""), dir.path()).is_err());
     }
 }

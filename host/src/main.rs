@@ -13,6 +13,7 @@ mod metrics;
 mod runtime;
 mod server;
 mod storage;
+mod transport;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
@@ -32,6 +33,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once at start-up")]
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
@@ -100,6 +102,17 @@ struct ServeArgs {
     /// Requests handled at once.
     #[arg(long, env = "TRIBUTARY_MAX_CONCURRENT", default_value_t = 256)]
     max_concurrent: usize,
+    /// IP address MediaConnect flow sources bind their ingest ports on.
+    #[arg(long, env = "TRIBUTARY_TRANSPORT_ADDRESS", default_value = "0.0.0.0")]
+    transport_address: String,
+    /// Address advertised as a flow source's ingestIp; defaults to the
+    /// transport address, or the public endpoint's host when that is 0.0.0.0.
+    #[arg(long, env = "TRIBUTARY_INGEST_IP")]
+    ingest_ip: Option<String>,
+    /// This host's id in flow leases; generated once and kept in the data
+    /// directory when absent.
+    #[arg(long, env = "TRIBUTARY_HOST_ID")]
+    host_id: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -164,7 +177,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .as_deref()
         .map(config::check_public_endpoint)
         .transpose()?;
+    let transport_address = config::check_transport_address(&args.transport_address)?;
     config::prepare_data_dir(&common.data_dir)?;
+    let host_id = config::host_id(args.host_id.as_deref(), &common.data_dir)?;
     let manifest = manifest::Manifest::load(&args.manifest)?;
     if args.build {
         build_components(&manifest)?;
@@ -191,6 +206,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         })?;
     let bound = listener.local_addr()?;
     let public_endpoint = public_endpoint.unwrap_or_else(|| config::default_public_endpoint(bound));
+    let ingest_ip = config::ingest_ip(
+        args.ingest_ip.as_deref(),
+        transport_address,
+        &public_endpoint,
+    )?;
     let env = vec![
         ("TRIBUTARY_REGION".to_owned(), args.region.clone()),
         ("TRIBUTARY_ACCOUNT_ID".to_owned(), common.account_id.clone()),
@@ -198,6 +218,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
             "TRIBUTARY_PUBLIC_ENDPOINT".to_owned(),
             public_endpoint.clone(),
         ),
+        // The control plane advertises it as each source's ingestIp.
+        ("TRIBUTARY_INGEST_IP".to_owned(), ingest_ip.clone()),
     ];
     let metrics = Arc::new(metrics::Metrics::new());
     let limits = runtime::Limits {
@@ -210,6 +232,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             .max(16),
     };
     let kv_dyn: Arc<dyn storage::KvBackend> = kv;
+    let transport_kv = kv_dyn.clone();
     let runtime = runtime::Runtime::new(&manifest, &env, blob, kv_dyn, limits, metrics.clone())?;
     let shared = Arc::new(server::Shared {
         manifest,
@@ -231,7 +254,31 @@ async fn serve(args: ServeArgs) -> Result<()> {
         "tributary listening on http://{bound} (public endpoint {public_endpoint}, region {})",
         args.region
     );
-    server::serve(listener, shared, shutdown_signal()).await
+    // One signal stops both: the server drains requests while the transport
+    // stops its flows, writes them Stopped and releases their leases.
+    let (stopping, stop_rx) = tokio::sync::watch::channel(false);
+    let transport = transport::spawn(
+        transport_kv,
+        transport::Config {
+            host_id,
+            transport_address,
+        },
+        shared.metrics.transport(),
+        async move {
+            let mut stop_rx = stop_rx;
+            // Resolves on the signal, or when the server has returned.
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        },
+    );
+    let served = server::serve(listener, shared, async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    })
+    .await;
+    if let Err(e) = transport.await {
+        tracing::error!(error = %e, "transport supervisor failed");
+    }
+    served
 }
 
 fn build_components(manifest: &manifest::Manifest) -> Result<()> {

@@ -1,5 +1,6 @@
 //! Prometheus metrics served at `/metrics`: requests by route and status,
-//! latency, and instantiation time per component.
+//! latency, instantiation time per component, and the transport's flow
+//! series ([`crate::transport::metrics`]).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -7,7 +8,10 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::transport::metrics::TransportMetrics;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -32,6 +36,7 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     instantiation: Family<ComponentLabels, Histogram>,
     in_flight: Gauge,
+    transport: Arc<TransportMetrics>,
 }
 
 impl Metrics {
@@ -68,8 +73,10 @@ impl Metrics {
             "Requests being handled",
             in_flight.clone(),
         );
+        let transport = Arc::new(TransportMetrics::register(&mut registry));
         Self {
             registry,
+            transport,
             requests,
             latency,
             instantiation,
@@ -104,6 +111,11 @@ impl Metrics {
     /// A request started (`+1`) or ended (`-1`).
     pub fn in_flight(&self, delta: i64) {
         self.in_flight.inc_by(delta);
+    }
+
+    /// The flow series, for the transport supervisor.
+    pub fn transport(&self) -> Arc<TransportMetrics> {
+        self.transport.clone()
     }
 
     /// The text exposition format.
