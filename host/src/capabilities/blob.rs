@@ -2,13 +2,14 @@
 //! [`BlobBackend`]. Bodies cross as `wasi:io` input-streams that the host
 //! moves itself, so object bytes never enter guest memory.
 
+use super::file_stream::FileReadStream;
 use crate::bindings::blob::{self as wit, Host};
-use crate::storage::{self, BlobBackend, BlobError};
+use crate::storage::{self, BlobBackend, BlobError, ReadBody};
 use bytes::Bytes;
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
-use wasmtime_wasi::p2::pipe::AsyncReadStream;
+use wasmtime_wasi::p2::pipe::{AsyncReadStream, MemoryInputPipe};
 use wasmtime_wasi_io::streams::{DynInputStream, StreamError};
 
 /// Most entries one `list` call returns, whatever the guest asks (S3's page size).
@@ -89,7 +90,16 @@ impl Host for BlobView<'_> {
             Ok(handle) => handle,
             Err(e) => return Ok(Err(to_wit_error(e))),
         };
-        let stream: DynInputStream = Box::new(AsyncReadStream::new(handle.body));
+        let stream: DynInputStream = match handle.body {
+            // No task, no channel: the bytes are here.
+            ReadBody::Bytes(bytes) => Box::new(MemoryInputPipe::new(bytes)),
+            ReadBody::File {
+                file,
+                offset,
+                length,
+            } => Box::new(FileReadStream::new(file, offset, length)),
+            ReadBody::Reader(reader) => Box::new(AsyncReadStream::new(reader)),
+        };
         let body = self.table.push(stream)?;
         Ok(Ok(wit::ReadResult {
             meta: to_wit_meta(handle.meta),

@@ -13,4 +13,5 @@
 //! `wasi:io` uses: blob bodies are `wasi:io` input-streams.
 
 pub mod blob;
+pub mod file_stream;
 pub mod keyvalue;

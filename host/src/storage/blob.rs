@@ -163,7 +163,56 @@ pub struct ReadHandle {
     pub length: Option<u64>,
     /// The bytes. For an incomplete object it ends when the upload ends and
     /// fails with an error when the upload fails.
-    pub body: BodyReader,
+    pub body: ReadBody,
+}
+
+/// The bytes of a read, in the form that is cheapest to move: the blob
+/// capability turns each into a `wasi:io` input-stream of its own kind.
+pub enum ReadBody {
+    /// All of it, already in memory (small objects, the memory backend).
+    Bytes(Bytes),
+    /// `length` bytes of an open file from `offset`, for the capability to
+    /// read in large chunks on the blocking pool.
+    File {
+        /// The object file, opened when the read started (a concurrent
+        /// replace renames another file into place and does not disturb it).
+        file: std::fs::File,
+        /// First byte.
+        offset: u64,
+        /// Bytes to read.
+        length: u64,
+    },
+    /// Anything else (an upload still arriving).
+    Reader(BodyReader),
+}
+
+impl ReadBody {
+    /// The body as one async reader, whatever its form.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the host moves each form its own way; tests read them all alike"
+        )
+    )]
+    pub fn into_reader(self) -> io::Result<BodyReader> {
+        Ok(match self {
+            ReadBody::Bytes(bytes) => Box::pin(io::Cursor::new(bytes)),
+            ReadBody::File {
+                mut file,
+                offset,
+                length,
+            } => {
+                use std::io::Seek;
+                file.seek(io::SeekFrom::Start(offset))?;
+                Box::pin(tokio::io::AsyncReadExt::take(
+                    tokio::fs::File::from_std(file),
+                    length,
+                ))
+            }
+            ReadBody::Reader(reader) => reader,
+        })
+    }
 }
 
 impl fmt::Debug for ReadHandle {

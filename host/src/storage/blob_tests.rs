@@ -45,9 +45,9 @@ pub(crate) async fn get(
     key: &str,
     range: Option<ByteRange>,
 ) -> Result<Vec<u8>, BlobError> {
-    let mut handle = b.read(key, range).await?;
+    let handle = b.read(key, range).await?;
     let mut out = Vec::new();
-    handle.body.read_to_end(&mut out).await?;
+    handle.body.into_reader()?.read_to_end(&mut out).await?;
     Ok(out)
 }
 
@@ -195,11 +195,38 @@ async fn a_replacement_becomes_visible_all_at_once_when_it_ends(b: Backend) {
 
 async fn a_reader_keeps_the_version_it_opened(b: Backend) {
     put(&*b, "k", b"first version").await;
-    let mut reader = b.read("k", None).await.unwrap();
+    let reader = b.read("k", None).await.unwrap();
     put(&*b, "k", b"second").await;
     let mut out = Vec::new();
-    reader.body.read_to_end(&mut out).await.unwrap();
+    let mut body = reader.body.into_reader().unwrap();
+    body.read_to_end(&mut out).await.unwrap();
     assert_eq!(out, b"first version");
+}
+
+/// Bodies past the size read together with the open (64 KiB in the file
+/// backend) come as the open file: whole, by range, and the version opened.
+async fn large_objects_read_back_whole_in_ranges_and_as_opened(b: Backend) {
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    put(&*b, "vod/big.ts", &big).await;
+    assert_eq!(get(&*b, "vod/big.ts", None).await.unwrap(), big);
+    let range = Some(ByteRange::StartingAt(70_000, Some(269_999)));
+    assert_eq!(
+        get(&*b, "vod/big.ts", range).await.unwrap(),
+        &big[70_000..270_000]
+    );
+    let tail = Some(ByteRange::Suffix(100_000));
+    assert_eq!(get(&*b, "vod/big.ts", tail).await.unwrap(), &big[200_000..]);
+    let small_range = Some(ByteRange::StartingAt(299_990, None));
+    assert_eq!(
+        get(&*b, "vod/big.ts", small_range).await.unwrap(),
+        &big[299_990..]
+    );
+    let opened = b.read("vod/big.ts", None).await.unwrap();
+    put(&*b, "vod/big.ts", b"replaced").await;
+    let mut out = Vec::new();
+    let mut body = opened.body.into_reader().unwrap();
+    body.read_to_end(&mut out).await.unwrap();
+    assert_eq!(out, big, "a reader keeps the version it opened");
 }
 
 async fn a_too_large_body_stores_nothing(b: Backend) {
@@ -291,7 +318,7 @@ async fn a_streaming_upload_is_readable_while_it_arrives(b: Backend) {
     assert!(!meta.complete && meta.sha256.is_empty() && meta.etag.is_empty());
     assert_eq!(meta.content_type.as_deref(), Some("video/MP2T"));
 
-    let mut handle = b
+    let handle = b
         .read("live/seg.ts", Some(ByteRange::Suffix(1)))
         .await
         .unwrap();
@@ -301,7 +328,8 @@ async fn a_streaming_upload_is_readable_while_it_arrives(b: Backend) {
         "range ignored"
     );
     let mut first = [0u8; 6];
-    handle.body.read_exact(&mut first).await.unwrap();
+    let mut body = handle.body.into_reader().unwrap();
+    body.read_exact(&mut first).await.unwrap();
     assert_eq!(&first, b"hello ", "bytes arrive before the upload ends");
 
     let listed = b.list("live/", Some("/"), None, 10).await.unwrap();
@@ -312,7 +340,7 @@ async fn a_streaming_upload_is_readable_while_it_arrives(b: Backend) {
     wait_for_size(&*b, "live/seg.ts", 11).await;
     drop(tx);
     let mut rest = Vec::new();
-    handle.body.read_to_end(&mut rest).await.unwrap();
+    body.read_to_end(&mut rest).await.unwrap();
     assert_eq!(rest, b"world", "the reader ends when the upload ends");
     let meta = writer.await.unwrap().unwrap();
     assert_eq!(b.stat("live/seg.ts").await.unwrap(), Some(meta.clone()));
@@ -334,9 +362,9 @@ async fn a_failed_streaming_upload_fails_its_readers_and_disappears(b: Backend) 
         };
         tx.send(chunk(b"partial")).unwrap();
         wait_for_size(&*b, key, 7).await;
-        let mut handle = b.read(key, None).await.unwrap();
+        let mut body = b.read(key, None).await.unwrap().body.into_reader().unwrap();
         tx.send(Err(io::ErrorKind::ConnectionReset.into())).unwrap();
-        assert!(handle.body.read_to_end(&mut Vec::new()).await.is_err());
+        assert!(body.read_to_end(&mut Vec::new()).await.is_err());
         assert!(matches!(
             writer.await.unwrap(),
             Err(BlobError::BodyInterrupted)
@@ -510,6 +538,7 @@ for_each_backend!(
     written_objects_read_back_whole_and_in_ranges,
     a_replacement_becomes_visible_all_at_once_when_it_ends,
     a_reader_keeps_the_version_it_opened,
+    large_objects_read_back_whole_in_ranges_and_as_opened,
     a_too_large_body_stores_nothing,
     a_checksum_mismatch_stores_nothing,
     an_interrupted_body_stores_nothing,

@@ -43,8 +43,8 @@
 //! including those of another live process.
 
 use super::blob::{
-    BlobBackend, BlobError, BodyStream, ByteRange, ListPage, ObjectKey, ObjectMeta, ReadHandle,
-    WriteOptions,
+    BlobBackend, BlobError, BodyStream, ByteRange, ListPage, ObjectKey, ObjectMeta, ReadBody,
+    ReadHandle, WriteOptions,
 };
 use super::listing::{Entry, MergeSorted, assemble, page};
 use super::upload::{
@@ -54,11 +54,10 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Seek, SeekFrom};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::AsyncReadExt;
 
 /// Longest encoded segment: a folder name adds one byte and must fit in 255.
 pub const MAX_ENCODED_SEGMENT: usize = 254;
@@ -72,6 +71,9 @@ const MAGIC: &[u8; 8] = b"TRBLOB01";
 const TAIL_LEN: u64 = 12;
 /// A trailer larger than this is treated as damage (metadata is small).
 const MAX_TRAILER: u64 = 1 << 20;
+/// Bodies up to this size are read together with the open; larger ones are
+/// handed on as the open file.
+const INLINE_READ: usize = 64 * 1024;
 
 /// Objects stored as files under a root directory (see the module docs for
 /// the format).
@@ -120,31 +122,43 @@ impl BlobBackend for FsBlobBackend {
                 meta: upload.meta(),
                 start: 0,
                 length: None,
-                body: upload.reader(),
+                body: ReadBody::Reader(upload.reader()),
             });
         }
         let (_, path) = self.paths(&key)?;
-        let (file, meta, start, length) = blocking(move || {
+        blocking(move || {
             // Metadata and body come from one open file: a concurrent replace
             // renames a new file into place and cannot mix the two.
-            let Some((mut file, meta)) = open_object(&path, key.as_str())? else {
+            let Some((file, meta)) = open_object(&path, key.as_str())? else {
                 return Err(BlobError::NotFound);
             };
             let (start, length) = match range {
                 Some(range) => range.resolve(meta.size)?,
                 None => (0, meta.size),
             };
-            file.seek(SeekFrom::Start(start))?;
-            Ok((file, meta, start, length))
+            // A small body is read now, in the same trip to the blocking
+            // pool as the open: one hop instead of two for a playlist or a
+            // small segment.
+            let body = match usize::try_from(length) {
+                Ok(n) if n <= INLINE_READ => {
+                    let mut buf = vec![0; n];
+                    file.read_exact_at(&mut buf, start)?;
+                    ReadBody::Bytes(Bytes::from(buf))
+                }
+                _ => ReadBody::File {
+                    file,
+                    offset: start,
+                    length,
+                },
+            };
+            Ok(ReadHandle {
+                meta,
+                start,
+                length: Some(length),
+                body,
+            })
         })
-        .await?;
-        let body = tokio::fs::File::from_std(file).take(length);
-        Ok(ReadHandle {
-            meta,
-            start,
-            length: Some(length),
-            body: Box::pin(body),
-        })
+        .await
     }
 
     async fn write(

@@ -3,8 +3,8 @@
 //! writing, listing) and nothing persisted.
 
 use super::blob::{
-    BlobBackend, BlobError, BodyStream, ByteRange, ListPage, ObjectKey, ObjectMeta, ReadHandle,
-    WriteOptions,
+    BlobBackend, BlobError, BodyStream, ByteRange, ListPage, ObjectKey, ObjectMeta, ReadBody,
+    ReadHandle, WriteOptions,
 };
 use super::listing::{Entry, MergeSorted, assemble, page};
 use super::upload::{BodyCheck, GrowingBody, Registry, UploadState, next_chunk, now_ms};
@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::io::{self, Cursor};
+use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Objects kept in memory.
@@ -54,7 +54,7 @@ impl BlobBackend for MemoryBlobBackend {
                 meta: upload.meta(),
                 start: 0,
                 length: None,
-                body: upload.reader(),
+                body: ReadBody::Reader(upload.reader()),
             });
         }
         let Some((meta, body)) = self.objects().get(key.as_str()).cloned() else {
@@ -67,12 +67,11 @@ impl BlobBackend for MemoryBlobBackend {
         let (Ok(from), Ok(to)) = (usize::try_from(start), usize::try_from(start + length)) else {
             return Err(BlobError::Io(io::Error::other("object larger than memory")));
         };
-        let body = Box::pin(Cursor::new(body.slice(from..to)));
         Ok(ReadHandle {
             meta,
             start,
             length: Some(length),
-            body,
+            body: ReadBody::Bytes(body.slice(from..to)),
         })
     }
 

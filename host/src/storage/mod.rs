@@ -36,7 +36,7 @@ mod upload;
 )]
 pub use blob::{
     BlobBackend, BlobError, BodyReader, BodyStream, ByteRange, ListPage, MAX_KEY_LEN, ObjectKey,
-    ObjectMeta, ReadHandle, WriteOptions,
+    ObjectMeta, ReadBody, ReadHandle, WriteOptions,
 };
 pub use fs_blob::FsBlobBackend;
 pub use kv::{KvBackend, KvError};
