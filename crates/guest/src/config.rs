@@ -22,6 +22,16 @@ pub fn public_endpoint() -> String {
     v.trim_end_matches('/').to_owned()
 }
 
+/// The address MediaConnect flows take their sources' packets on, reported as
+/// a source's `ingestIp` (`TRIBUTARY_INGEST_IP`, set by the host that runs the
+/// transport); `None` when unset or empty, and then responses leave it out.
+pub fn ingest_ip() -> Option<String> {
+    std::env::var("TRIBUTARY_INGEST_IP")
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
 /// Current wall-clock time in milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
     let t = wasip2::clocks::wall_clock::now();
