@@ -126,12 +126,12 @@ impl TransportMetrics {
         );
         r.register(
             "flow_source_lost",
-            "RTP sequence numbers missing on the source's path",
+            "RTP sequence numbers missing on the source's path and not recovered",
             m.source_lost.clone(),
         );
         r.register(
             "flow_source_recovered",
-            "Packets lost on this path that a MERGE took from the other path",
+            "RTP sequence numbers missing on this path that a MERGE took from the other path",
             m.source_recovered.clone(),
         );
         r.register(
