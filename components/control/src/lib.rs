@@ -1,13 +1,18 @@
-//! The control component: AWS control planes over `wasi:http` — today the
-//! MediaStore API (awsJson1_1, all 21 operations), so `aws mediastore …
-//! --endpoint-url` works against Tributary.
+//! The control component: AWS control planes over `wasi:http`, so the
+//! official clients work against Tributary with `--endpoint-url`:
 //!
-//! This file is the thin shell: it reads the request, authenticates it with
-//! SigV4 through the policy plug, and hands method, target, body, caller and
-//! time to the sans-IO [`mediastore::serve`], which answers through the
-//! [`store::Containers`] and [`store::Plug`] traits. The shell's
-//! implementations of those traits live in `wasi.rs`; tests use in-memory
-//! ones, so every operation is tested natively.
+//! - MediaStore (awsJson1_1, all 21 operations): `POST /` with
+//!   `X-Amz-Target: MediaStore_20170901.<Op>`;
+//! - MediaConnect (REST-JSON): flows, sources, outputs, entitlements and
+//!   tags under `/v1/flows…`, `/v1/entitlements` and `/tags/<ARN>`.
+//!
+//! This file is the thin shell: it tells the families apart by path
+//! ([`route::family`]), reads the request, authenticates it with SigV4 through
+//! the policy plug (for the family's signing name), and hands method, path,
+//! body, caller and time to the sans-IO [`mediastore::serve`] or
+//! [`mediaconnect::serve`], which answer through the traits of [`store`]. The
+//! shell's implementations of those traits live in `wasi.rs`; tests use
+//! in-memory ones, so every operation is tested natively.
 //!
 //! ```sh
 //! cargo build --release --target wasm32-wasip2 -p tributary-control
@@ -16,9 +21,11 @@
 
 #![deny(missing_docs)]
 
+pub mod mediaconnect;
 pub mod mediastore;
 #[cfg(test)]
 mod memory;
+pub mod route;
 pub mod store;
 mod wasi;
 
@@ -28,7 +35,7 @@ use tributary_guest::wasip2::http::types::{IncomingRequest, ResponseOutparam};
 use tributary_guest::{auth, config};
 use tributary_mediastore::ApiError;
 
-use mediastore::{Call, MAX_BODY_BYTES, Reply};
+use route::Family;
 use store::Settings;
 
 /// The exported `wasi:http/incoming-handler`.
@@ -42,17 +49,27 @@ wasip2::http::proxy::export!(Component);
 impl wasip2::exports::http::incoming_handler::Guest for Component {
     fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
         let request = Request::new(request);
-        let reply = answer(&request);
+        let (status, headers, body) = match route::family(&request.path) {
+            Family::MediaStore => {
+                let r = mediastore_answer(&request);
+                (r.status, r.headers, r.body)
+            }
+            Family::MediaConnect => {
+                let r = mediaconnect_answer(&request);
+                (r.status, r.headers, r.body)
+            }
+        };
         let response = Response {
-            status: reply.status,
-            headers: reply.headers,
-            body: Body::Bytes(reply.body),
+            status,
+            headers,
+            body: Body::Bytes(body),
         };
         response.send(response_out, request.method == "HEAD");
     }
 }
 
-fn answer(request: &Request) -> Reply {
+fn mediastore_answer(request: &Request) -> mediastore::Reply {
+    use mediastore::{Call, MAX_BODY_BYTES, Reply};
     let body = match request.read_body(MAX_BODY_BYTES) {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
@@ -86,4 +103,40 @@ fn answer(request: &Request) -> Reply {
         now_ms: config::now_ms(),
     };
     mediastore::serve(&call, auth, &settings, &mut containers, &plug)
+}
+
+fn mediaconnect_answer(request: &Request) -> mediaconnect::Reply {
+    use mediaconnect::{Call, Error, MAX_BODY_BYTES, Reply, SIGNING_NAME};
+    let body = match request.read_body(MAX_BODY_BYTES) {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return Reply::error(&Error::bad_request(format!(
+                "The request body is larger than the {MAX_BODY_BYTES} bytes a MediaConnect call may have"
+            )));
+        }
+        Err(BodyError::Interrupted) => {
+            return Reply::error(&Error::bad_request(
+                "The request body ended before it was complete",
+            ));
+        }
+    };
+    let auth = auth::authenticate(request, SIGNING_NAME, Some(auth::sha256_hex(&body)));
+    let settings = mediaconnect::Settings {
+        region: config::region(),
+        account: config::account_id(),
+        ingest_ip: config::ingest_ip(),
+    };
+    let mut flows = match wasi::KvFlows::open() {
+        Ok(flows) => flows,
+        Err(e) => return Reply::error(&e),
+    };
+    let call = Call {
+        method: &request.method,
+        path: &request.path,
+        query: &request.query,
+        body: &body,
+        now_ms: config::now_ms(),
+    };
+    let mut random = wasip2::random::random::get_random_u64;
+    mediaconnect::serve(&call, auth, &settings, &mut flows, &mut random)
 }

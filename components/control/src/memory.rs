@@ -1,4 +1,4 @@
-//! In-memory test doubles for [`Containers`] and [`Plug`].
+//! In-memory test doubles for [`Containers`], [`Plug`] and [`Flows`].
 //!
 //! [`Memory`] keeps records in a map with a version counter that stands in for
 //! compare-and-swap, and can be told to let "another writer" in between a read
@@ -11,9 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tributary_guest::auth::{AuthError, Identity};
 use tributary_guest::state::Change;
+use tributary_mediaconnect::{FlowRecord, Lease, Runtime};
 use tributary_mediastore::{ApiError, ContainerRecord};
 
-use crate::store::{Containers, Plug};
+use crate::mediaconnect::Error as FlowError;
+use crate::store::{Containers, Flows, Plug};
 
 /// A change another writer makes between an update's read and its write.
 type Interference = Box<dyn FnOnce(&mut BTreeMap<String, ContainerRecord>)>;
@@ -148,5 +150,102 @@ impl Plug for IamPlug {
             Ok(tributary_iam::Decision::Allow) => Ok(()),
             _ => Err(denied()),
         }
+    }
+}
+
+/// A change another writer makes to the flow records between an update's
+/// read and its write.
+type FlowInterference = Box<dyn FnOnce(&mut BTreeMap<String, FlowRecord>)>;
+
+/// The `flows` store in memory: records control writes, and the runtime
+/// records and leases a test writes as the host would.
+#[derive(Default)]
+pub struct MemoryFlows {
+    /// `flow/<id>` by id.
+    pub flows: BTreeMap<String, FlowRecord>,
+    /// `runtime/<id>` by id.
+    pub runtimes: BTreeMap<String, Runtime>,
+    /// `lease/<id>` by id.
+    pub leases: BTreeMap<String, Lease>,
+    /// Make every read and write fail (the key-value store is down).
+    pub store_fails: bool,
+    version: u64,
+    interference: Option<FlowInterference>,
+    /// How many updates had to be retried.
+    pub retries: usize,
+}
+
+impl MemoryFlows {
+    /// Let `change` happen once, after the next update read its record and
+    /// before it writes, as a concurrent writer would.
+    pub fn interfere(&mut self, change: impl FnOnce(&mut BTreeMap<String, FlowRecord>) + 'static) {
+        self.interference = Some(Box::new(change));
+    }
+
+    fn check(&self) -> Result<(), FlowError> {
+        if self.store_fails {
+            Err(FlowError::unavailable(
+                "Could not reach flow state: injected failure",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Flows for MemoryFlows {
+    fn flow(&self, id: &str) -> Result<Option<FlowRecord>, FlowError> {
+        self.check()?;
+        Ok(self.flows.get(id).cloned())
+    }
+
+    fn flows(&self) -> Result<Vec<(String, FlowRecord)>, FlowError> {
+        self.check()?;
+        Ok(self
+            .flows
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn update<R>(
+        &mut self,
+        id: &str,
+        mut f: impl FnMut(Option<FlowRecord>) -> Result<Change<FlowRecord, R>, FlowError>,
+    ) -> Result<R, FlowError> {
+        self.check()?;
+        for _ in 0..16 {
+            let version = self.version;
+            let (record, r) = match f(self.flows.get(id).cloned())? {
+                Change::Keep(r) => return Ok(r),
+                Change::Write(record, r) => (record, r),
+            };
+            if let Some(interference) = self.interference.take() {
+                interference(&mut self.flows);
+                self.version += 1;
+            }
+            if self.version != version {
+                self.retries += 1;
+                continue;
+            }
+            self.flows.insert(id.to_owned(), record);
+            self.version += 1;
+            return Ok(r);
+        }
+        Err(FlowError::unavailable("too many concurrent updates"))
+    }
+
+    fn delete(&mut self, id: &str) -> Result<(), FlowError> {
+        self.check()?;
+        self.flows.remove(id);
+        self.runtimes.remove(id);
+        self.leases.remove(id);
+        self.version += 1;
+        Ok(())
+    }
+
+    fn runtime(&self, id: &str) -> Result<Option<Runtime>, FlowError> {
+        self.check()?;
+        Ok(self.runtimes.get(id).cloned())
     }
 }

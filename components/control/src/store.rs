@@ -1,12 +1,15 @@
-//! What the control plane needs from the world, as two narrow traits: the
-//! container records and objects ([`Containers`]) and the policy plug
-//! ([`Plug`]). The component implements them over its WIT imports
-//! (`crate::wasi`); tests implement them in memory, so every operation runs
-//! natively without a host.
+//! What the control planes need from the world, as narrow traits: the
+//! MediaStore container records and objects ([`Containers`]), the policy plug
+//! ([`Plug`]) and the MediaConnect flow records ([`Flows`]). The component
+//! implements them over its WIT imports (`crate::wasi`); tests implement them
+//! in memory, so every operation runs natively without a host.
 
 use tributary_guest::auth::{AuthError, Identity};
 use tributary_guest::state::Change;
+use tributary_mediaconnect::{FlowRecord, Runtime};
 use tributary_mediastore::{ApiError, ContainerRecord};
+
+use crate::mediaconnect::Error as FlowError;
 
 /// Container records (one per container, keyed by name) and the one question
 /// the control plane asks about objects.
@@ -66,4 +69,36 @@ pub struct Settings {
     /// Public base URL (`http://127.0.0.1:8080`); container endpoints are
     /// `<endpoint>/store/<name>`.
     pub endpoint: String,
+}
+
+/// MediaConnect flows in the `flows` key-value store (see
+/// `tributary_mediaconnect`): the records control writes under `flow/<id>`,
+/// and the runtime records the transport supervisor writes under
+/// `runtime/<id>`, which control only reads (and deletes with the flow).
+///
+/// Errors are wire errors already (503 `ServiceUnavailableException` when the
+/// store cannot be reached), so operations pass them through.
+pub trait Flows {
+    /// The record of flow `id`; `Ok(None)` when there is none.
+    fn flow(&self, id: &str) -> Result<Option<FlowRecord>, FlowError>;
+
+    /// Every flow record with its id, in ascending id order. A flow deleted
+    /// while listing is left out.
+    fn flows(&self) -> Result<Vec<(String, FlowRecord)>, FlowError>;
+
+    /// Read-modify-write of flow `id` with compare-and-swap: `f` sees the
+    /// current record (`None` when absent) and decides; it is called again
+    /// when another writer got there first, so it must have no other side
+    /// effects. An error from `f` is returned as is, with nothing written.
+    fn update<R>(
+        &mut self,
+        id: &str,
+        f: impl FnMut(Option<FlowRecord>) -> Result<Change<FlowRecord, R>, FlowError>,
+    ) -> Result<R, FlowError>;
+
+    /// Remove flow `id`: its record, runtime and lease (no error when absent).
+    fn delete(&mut self, id: &str) -> Result<(), FlowError>;
+
+    /// What the host running flow `id` last reported; `Ok(None)` when nothing.
+    fn runtime(&self, id: &str) -> Result<Option<Runtime>, FlowError>;
 }

@@ -1,15 +1,17 @@
-//! [`Containers`] and [`Plug`] over the component's imports: container records
-//! in the `containers` key-value bucket (compare-and-swap through
-//! [`state::update`]), objects in the blob store, policies through the policy
-//! plug.
+//! [`Containers`], [`Plug`] and [`Flows`] over the component's imports:
+//! container records in the `containers` key-value bucket and flow records in
+//! `flows` (compare-and-swap through [`state::update`]), objects in the blob
+//! store, policies through the policy plug.
 
 use tributary_guest::auth::{self, AuthError, Identity};
 use tributary_guest::http::Request;
 use tributary_guest::state::{self, Change, StateError};
 use tributary_guest::{blob, kv, policy};
+use tributary_mediaconnect::{FlowRecord, Runtime, keys};
 use tributary_mediastore::{ApiError, CONTAINERS_BUCKET, ContainerRecord};
 
-use crate::store::{Containers, Plug};
+use crate::mediaconnect::Error as FlowError;
+use crate::store::{Containers, Flows, Plug};
 
 fn internal(e: &StateError) -> ApiError {
     ApiError::internal(format!("Could not reach container state: {e}"))
@@ -103,5 +105,92 @@ impl Plug for WasiPlug<'_> {
         resource: &str,
     ) -> Result<(), AuthError> {
         auth::authorize(identity, policy, action, resource, self.request)
+    }
+}
+
+/// A state failure as MediaConnect reports it: the store unreachable or
+/// contended is 503 (clients retry), a record we cannot read is 500.
+fn flow_state_error(e: &StateError) -> FlowError {
+    match e {
+        StateError::Corrupt(_) => FlowError::internal(format!("Flow state is unreadable: {e}")),
+        StateError::Store(_) | StateError::Contended => {
+            FlowError::unavailable(format!("Could not reach flow state: {e}"))
+        }
+    }
+}
+
+/// Flow records in the [`tributary_mediaconnect::BUCKET`] bucket.
+pub struct KvFlows {
+    bucket: kv::Bucket,
+}
+
+impl KvFlows {
+    /// Open the `flows` bucket.
+    pub fn open() -> Result<Self, FlowError> {
+        let bucket =
+            state::open(tributary_mediaconnect::BUCKET).map_err(|e| flow_state_error(&e))?;
+        Ok(Self { bucket })
+    }
+}
+
+/// An operation's refusal or a state failure, for [`state::update`].
+enum FlowUpdateError {
+    Api(FlowError),
+    State(StateError),
+}
+
+impl From<StateError> for FlowUpdateError {
+    fn from(e: StateError) -> Self {
+        Self::State(e)
+    }
+}
+
+impl Flows for KvFlows {
+    fn flow(&self, id: &str) -> Result<Option<FlowRecord>, FlowError> {
+        state::get(&self.bucket, &keys::flow(id)).map_err(|e| flow_state_error(&e))
+    }
+
+    fn flows(&self) -> Result<Vec<(String, FlowRecord)>, FlowError> {
+        let mut ids: Vec<String> = state::keys(&self.bucket)
+            .map_err(|e| flow_state_error(&e))?
+            .into_iter()
+            .filter_map(|k| k.strip_prefix(keys::FLOW).map(str::to_owned))
+            .collect();
+        ids.sort();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(record) = self.flow(&id)? {
+                out.push((id, record));
+            }
+        }
+        Ok(out)
+    }
+
+    fn update<R>(
+        &mut self,
+        id: &str,
+        mut f: impl FnMut(Option<FlowRecord>) -> Result<Change<FlowRecord, R>, FlowError>,
+    ) -> Result<R, FlowError> {
+        state::update(&self.bucket, &keys::flow(id), |current| {
+            f(current).map_err(FlowUpdateError::Api)
+        })
+        .map_err(|e| match e {
+            FlowUpdateError::Api(e) => e,
+            FlowUpdateError::State(e) => flow_state_error(&e),
+        })
+    }
+
+    fn delete(&mut self, id: &str) -> Result<(), FlowError> {
+        // The record first: once it is gone the flow is gone for clients and
+        // for the host; a failure after it leaves runtime/lease keys that
+        // name no flow.
+        for key in [keys::flow(id), keys::runtime(id), keys::lease(id)] {
+            state::delete(&self.bucket, &key).map_err(|e| flow_state_error(&e))?;
+        }
+        Ok(())
+    }
+
+    fn runtime(&self, id: &str) -> Result<Option<Runtime>, FlowError> {
+        state::get(&self.bucket, &keys::runtime(id)).map_err(|e| flow_state_error(&e))
     }
 }

@@ -1,0 +1,242 @@
+//! Every operation, validation and error path, through [`serve`] as the
+//! component calls it, against the in-memory `flows` store. Paths are built
+//! the way botocore builds them (ARN labels percent-encoded), so routing is
+//! exercised too.
+
+mod entitlements;
+mod flows;
+mod metadata;
+mod outputs;
+mod sources;
+mod tags;
+mod wire;
+
+use serde_json::{Value, json};
+use tributary_guest::auth::{AuthError, Identity};
+use tributary_mediaconnect::{FlowRecord, Runtime, RuntimeState, SourceRuntime};
+
+use super::*;
+use crate::memory::MemoryFlows;
+
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "111122223333";
+const NOW_MS: u64 = 1_763_000_000_123;
+const INGEST_IP: &str = "203.0.113.10";
+
+struct World {
+    store: MemoryFlows,
+    settings: Settings,
+    now_ms: u64,
+    ids: u64,
+}
+
+/// A failed call, checked for the wire shape every error must have.
+#[derive(Debug)]
+struct Failure {
+    status: u16,
+    code: String,
+    message: String,
+}
+
+fn world() -> World {
+    World {
+        store: MemoryFlows::default(),
+        settings: Settings {
+            region: REGION.into(),
+            account: ACCOUNT.into(),
+            ingest_ip: Some(INGEST_IP.into()),
+        },
+        now_ms: NOW_MS,
+        ids: 0,
+    }
+}
+
+/// Percent-encode a path label as botocore does (only `-._~` kept).
+fn label(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn flow_path(flow_arn: &str) -> String {
+    format!("/v1/flows/{}", label(flow_arn))
+}
+
+fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
+    reply
+        .headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A reply's status and JSON on success, or its error after checking the
+/// error's wire shape: code in `x-amzn-errortype`, `{"message"}` body.
+fn decode(reply: &Reply) -> Result<(u16, Value), Failure> {
+    if reply.status == 204 {
+        assert!(reply.body.is_empty(), "204 has no body");
+        return Ok((204, Value::Null));
+    }
+    assert_eq!(header(reply, "content-type"), Some(CONTENT_TYPE));
+    let body: Value = serde_json::from_slice(&reply.body).expect("every reply is JSON");
+    if reply.status < 300 {
+        assert!(header(reply, "x-amzn-errortype").is_none());
+        return Ok((reply.status, body));
+    }
+    let code = header(reply, "x-amzn-errortype")
+        .expect("errors carry X-Amzn-ErrorType")
+        .to_owned();
+    let message = body["message"]
+        .as_str()
+        .expect("errors carry message")
+        .to_owned();
+    assert_eq!(
+        body.as_object().map(serde_json::Map::len),
+        Some(1),
+        "{body}"
+    );
+    Err(Failure {
+        status: reply.status,
+        code,
+        message,
+    })
+}
+
+#[track_caller]
+fn assert_error(f: &Failure, status: u16, code: &str) {
+    assert_eq!((f.status, f.code.as_str()), (status, code), "{}", f.message);
+}
+
+/// A source body for CreateFlow / AddFlowSources.
+fn rtp_source(name: &str, port: u16) -> Value {
+    json!({"name": name, "protocol": "rtp", "ingestPort": port, "whitelistCidr": "10.0.0.0/8"})
+}
+
+fn output(name: &str, port: u16) -> Value {
+    json!({"name": name, "protocol": "udp", "destination": "198.51.100.7", "port": port})
+}
+
+impl World {
+    fn raw(
+        &mut self,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+        auth: Result<Identity, AuthError>,
+    ) -> Reply {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let call = Call {
+            method,
+            path,
+            query,
+            body,
+            now_ms: self.now_ms,
+        };
+        let ids = &mut self.ids;
+        let mut random = move || {
+            *ids += 1;
+            // Spread the bits so ids do not look alike.
+            ids.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        };
+        serve(&call, auth, &self.settings, &mut self.store, &mut random)
+    }
+
+    fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), Failure> {
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let reply = self.raw(method, path, &bytes, Ok(Identity::Root));
+        decode(&reply)
+    }
+
+    #[track_caller]
+    fn ok(&mut self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        match self.call(method, path, body) {
+            Ok(r) => r,
+            Err(f) => panic!("{method} {path} failed: {f:?}"),
+        }
+    }
+
+    #[track_caller]
+    fn fails(&mut self, method: &str, path: &str, body: Option<Value>) -> Failure {
+        match self.call(method, path, body) {
+            Ok((s, v)) => panic!("{method} {path} succeeded with {s} {v}"),
+            Err(f) => f,
+        }
+    }
+
+    /// CreateFlow; the flow.
+    #[track_caller]
+    fn create(&mut self, body: Value) -> Value {
+        let (status, v) = self.ok("POST", "/v1/flows", Some(body));
+        assert_eq!(status, 201);
+        v["flow"].clone()
+    }
+
+    /// A flow named `name` with one rtp source on `port`; its ARN.
+    #[track_caller]
+    fn flow(&mut self, name: &str, port: u16) -> String {
+        let flow = self.create(json!({"name": name, "source": rtp_source("main", port)}));
+        flow["flowArn"].as_str().unwrap().to_owned()
+    }
+
+    #[track_caller]
+    fn describe(&mut self, flow_arn: &str) -> Value {
+        self.ok("GET", &flow_path(flow_arn), None).1
+    }
+
+    /// The stored record of `flow_arn`.
+    fn record(&self, flow_arn: &str) -> FlowRecord {
+        self.store
+            .flows
+            .values()
+            .find(|r| r.flow.flow_arn == flow_arn)
+            .cloned()
+            .expect("the flow is stored")
+    }
+
+    fn id(&self, flow_arn: &str) -> String {
+        tributary_mediaconnect::arn::parse(flow_arn, tributary_mediaconnect::arn::Kind::Flow)
+            .unwrap()
+            .id
+            .to_owned()
+    }
+
+    /// Report, as the host would, that `flow_arn` runs in `state` at
+    /// `generation`, now.
+    fn host_reports(
+        &mut self,
+        flow_arn: &str,
+        state: RuntimeState,
+        generation: u64,
+        sources: Vec<SourceRuntime>,
+    ) {
+        let id = self.id(flow_arn);
+        self.store.runtimes.insert(
+            id,
+            Runtime {
+                host: "host-a".into(),
+                generation,
+                state,
+                errors: if state == RuntimeState::Failed {
+                    vec!["bind 0.0.0.0:5000: address in use".into()]
+                } else {
+                    vec![]
+                },
+                updated_ms: self.now_ms,
+                sources,
+            },
+        );
+    }
+}
