@@ -33,6 +33,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+pub mod awscli;
 pub mod transport;
 
 /// Root access key id every test server is started with.
