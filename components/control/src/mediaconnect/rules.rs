@@ -136,6 +136,10 @@ impl Check<'_> {
         Ok(())
     }
 
+    /// Checked against the other flows as read before the write: the store
+    /// has no transaction across keys, so two requests racing for one port
+    /// can both pass; the host's bind then fails for one of them, which shows
+    /// ERROR with the bind error in DescribeFlow's messages.
     fn port_is_free(&self, port: u16, name: &str) -> Result<()> {
         for record in self.others {
             if let Some(s) = record
