@@ -48,6 +48,13 @@ pub(crate) fn render(w: &Window, rendition: u32, endpoint: &HlsEndpoint) -> Stri
         PlaylistType::Vod => out.push_str("#EXT-X-PLAYLIST-TYPE:VOD\n"),
         _ => {}
     }
+    // Every segment line shares this prefix, and most EXTINF lines repeat
+    // the previous one: build both once instead of per segment.
+    let mut prefix = String::with_capacity(endpoint.manifest_name.len() + 12);
+    push_segment_uri(&mut prefix, &endpoint.manifest_name, rendition, 0);
+    prefix.truncate(prefix.len() - "0.ts".len());
+    let mut extinf = String::with_capacity(24);
+    let mut extinf_ms = None;
     let mut previous: Option<i64> = None;
     for s in &w.segments {
         if s.discontinuity {
@@ -64,11 +71,17 @@ pub(crate) fn render(w: &Window, rendition: u32, endpoint: &HlsEndpoint) -> Stri
             }
             previous = Some(t);
         }
-        out.push_str("#EXTINF:");
-        push_seconds_ms(&mut out, s.duration_ms);
-        out.push_str(",\n");
-        push_segment_uri(&mut out, &endpoint.manifest_name, rendition, s.number);
-        out.push('\n');
+        if extinf_ms != Some(s.duration_ms) {
+            extinf.clear();
+            extinf.push_str("#EXTINF:");
+            push_seconds_ms(&mut extinf, s.duration_ms);
+            extinf.push_str(",\n");
+            extinf_ms = Some(s.duration_ms);
+        }
+        out.push_str(&extinf);
+        out.push_str(&prefix);
+        push_u64(&mut out, s.number);
+        out.push_str(".ts\n");
     }
     if w.ended {
         out.push_str("#EXT-X-ENDLIST\n");

@@ -16,19 +16,21 @@ pub(crate) fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for &c in &buf[i..] {
-        out.push(char::from(c));
-    }
+    // ASCII digits: always UTF-8.
+    out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// Appends a duration in seconds with three decimals (`6.006`).
 pub(crate) fn push_seconds_ms(out: &mut String, ms: u64) {
     push_u64(out, ms / 1000);
-    out.push('.');
     let frac = ms % 1000;
-    out.push(char::from(b'0' + (frac / 100) as u8));
-    out.push(char::from(b'0' + (frac / 10 % 10) as u8));
-    out.push(char::from(b'0' + (frac % 10) as u8));
+    let buf = [
+        b'.',
+        b'0' + (frac / 100) as u8,
+        b'0' + (frac / 10 % 10) as u8,
+        b'0' + (frac % 10) as u8,
+    ];
+    out.push_str(core::str::from_utf8(&buf).unwrap_or_default());
 }
 
 /// Appends a playlist value that must stay on its line and inside its
