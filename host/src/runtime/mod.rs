@@ -202,6 +202,11 @@ fn engine(limits: &Limits) -> Result<Engine> {
     config.wasm_component_model(true);
     // Epochs bound guest CPU (see budget.rs); cheaper than fuel.
     config.epoch_interruption(true);
+    // For profiling (benches/README.md): name guest functions in
+    // /tmp/perf-<pid>.map so `perf report` shows them.
+    if std::env::var_os("TRIBUTARY_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
 
     let mut pool = PoolingAllocationConfig::default();
     // A composed component holds a core instance per plug plus adapters.
