@@ -1,9 +1,13 @@
 //! Running components: one engine, each component compiled and linked once at
 //! start-up (`ProxyPre`), one fresh `Store` per request from the pooling
 //! allocator, with a guest CPU budget, a memory limit and a wall-clock limit.
+//! A component that declares itself stateless (`TRIBUTARY_STATELESS = "true"`
+//! in its manifest `environment`) has its instances kept warm and reused
+//! between requests instead ([`warm`]).
 
 mod budget;
 mod store;
+mod warm;
 
 pub use budget::CpuBudgetExceeded;
 pub use store::StoreState;
@@ -47,6 +51,8 @@ pub struct Loaded {
     pre: ProxyPre<StoreState>,
     environment: Vec<(String, String)>,
     kv_stores: Vec<String>,
+    /// Instances kept between requests, for a component declared stateless.
+    warm: Option<Arc<warm::Pool>>,
 }
 
 /// The engine and every component of the manifest.
@@ -90,8 +96,20 @@ impl Runtime {
         let mut components = BTreeMap::new();
         for spec in manifest.components.values() {
             let started = Instant::now();
-            let loaded = load(&engine, &linker, spec, extra_env)?;
-            tracing::info!(component = %spec.id, ms = started.elapsed().as_millis() as u64, "component ready");
+            let loaded = load(
+                &engine,
+                &linker,
+                spec,
+                extra_env,
+                &limits,
+                manifest.components.len(),
+            )?;
+            tracing::info!(
+                component = %spec.id,
+                ms = started.elapsed().as_millis() as u64,
+                reuses_instances = loaded.warm.is_some(),
+                "component ready"
+            );
             components.insert(spec.id.clone(), loaded);
         }
         Ok(Self {
@@ -116,16 +134,20 @@ impl Runtime {
         component: &Loaded,
         req: hyper::Request<DrainOnDrop>,
     ) -> Result<hyper::Response<HyperOutgoingBody>, Failure> {
-        let state = StoreState::new(
-            &component.environment,
-            BlobCtx::new(self.blob.clone()),
-            KvCtx::new(self.kv.clone(), component.kv_stores.clone()),
-            self.limits.memory_bytes,
-            self.limits.guest_cpu,
-        );
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        budget::install(&mut store);
+        let (mut store, instance, served) = match component.warm.as_ref().and_then(|w| w.take()) {
+            Some(warm::Warm {
+                mut store,
+                proxy,
+                served,
+            }) => {
+                // A fresh budget and deadline; everything else of the last
+                // request is gone (`Pool::give_back` checked).
+                store.data_mut().budget = budget::Budget::new(self.limits.guest_cpu);
+                store.set_epoch_deadline(1);
+                (store, Some(proxy), served)
+            }
+            None => (self.new_store(component), None, 0),
+        };
 
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let handoff = |e: wasmtime::Error| {
@@ -146,23 +168,43 @@ impl Runtime {
         let metrics = self.metrics.clone();
         let id = component.id.clone();
         let wall = self.limits.wall;
+        let warm = component.warm.clone();
         let task = tokio::task::spawn(async move {
             let run = async {
-                let started = Instant::now();
-                let proxy = pre
-                    .instantiate_async(&mut store)
-                    .await
-                    .map_err(Failure::from_instantiate)?;
-                metrics.observe_instantiation(&id, started.elapsed());
+                let proxy = match instance {
+                    Some(proxy) => proxy,
+                    None => {
+                        let started = Instant::now();
+                        let proxy = pre
+                            .instantiate_async(&mut store)
+                            .await
+                            .map_err(Failure::from_instantiate)?;
+                        metrics.observe_instantiation(&id, started.elapsed());
+                        proxy
+                    }
+                };
                 proxy
                     .wasi_http_incoming_handler()
                     .call_handle(&mut store, req, out)
                     .await
-                    .map_err(Failure::from_trap)
+                    .map_err(Failure::from_trap)?;
+                Ok(proxy)
             };
-            match tokio::time::timeout(wall, run).await {
+            let result = match tokio::time::timeout(wall, run).await {
                 Ok(result) => result,
                 Err(_) => Err(Failure::Timeout),
+            };
+            // Only an instance that finished its request cleanly serves another.
+            match (result, warm) {
+                (Ok(proxy), Some(warm)) => {
+                    warm.give_back(warm::Warm {
+                        store,
+                        proxy,
+                        served: served + 1,
+                    });
+                    Ok(())
+                }
+                (result, _) => result.map(drop),
             }
         });
 
@@ -180,6 +222,23 @@ impl Runtime {
                 Err(join) => Err(Failure::Trap(format!("the request task failed: {join}"))),
             },
         }
+    }
+}
+
+impl Runtime {
+    /// A fresh store for one request of `component` (one instance lives in it).
+    fn new_store(&self, component: &Loaded) -> Store<StoreState> {
+        let state = StoreState::new(
+            &component.environment,
+            BlobCtx::new(self.blob.clone()),
+            KvCtx::new(self.kv.clone(), component.kv_stores.clone()),
+            self.limits.memory_bytes,
+            self.limits.guest_cpu,
+        );
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        budget::install(&mut store);
+        store
     }
 }
 
@@ -258,6 +317,8 @@ fn load(
     linker: &Linker<StoreState>,
     spec: &ComponentSpec,
     extra_env: &[(String, String)],
+    limits: &Limits,
+    components: usize,
 ) -> Result<Loaded> {
     let bytes = crate::compose::compose(spec)?;
     let component = Component::new(engine, &bytes)
@@ -292,10 +353,17 @@ fn load(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     environment.extend(extra_env.iter().cloned());
+    let warm = warm::declared_stateless(&spec.environment).then(|| {
+        Arc::new(warm::Pool::new(
+            warm::idle_cap(limits.instances, components),
+            warm::MAX_USES,
+        ))
+    });
     Ok(Loaded {
         id: spec.id.clone(),
         pre,
         environment,
         kv_stores: spec.key_value_stores.clone(),
+        warm,
     })
 }

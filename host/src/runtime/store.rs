@@ -49,6 +49,12 @@ impl StoreState {
         }
     }
 
+    /// No resource of the last request is left (streams, bodies, buckets):
+    /// nothing of it can reach the next one.
+    pub(super) fn is_clean(&self) -> bool {
+        self.table.is_empty()
+    }
+
     /// The blob-store view.
     pub fn blob(&mut self) -> BlobView<'_> {
         BlobView::new(&self.blob, &mut self.table)
