@@ -101,7 +101,7 @@ impl Pipeline {
         let Some(state) = self.sources.get_mut(source) else {
             return Ok(());
         };
-        let unit = state.datagram(now, from, bytes, &self.emitted)?;
+        let unit = state.datagram(from, bytes, &self.emitted)?;
         self.route(now, source, unit, out);
         Ok(())
     }
@@ -111,7 +111,7 @@ impl Pipeline {
         let Some(state) = self.sources.get_mut(source) else {
             return;
         };
-        state.accept(now, &unit, &self.emitted);
+        state.accept(&unit, &self.emitted);
         self.route(now, source, unit, out);
     }
 
@@ -205,26 +205,21 @@ impl Pipeline {
         }
     }
 
-    /// Every source's counters and findings at `now`.
+    /// Every source's counters and findings at `now`. A source is *active*
+    /// when it is the one selected to feed the outputs: the only source, both
+    /// paths of a merge, or the failover switch's choice (none before the
+    /// first packet), whether or not packets are arriving right now.
     pub fn snapshot(&self, now: Duration) -> Vec<SourceSnapshot> {
-        let active_index = match &self.selector {
-            Selector::Failover { switch, .. } => switch.active().map(|id| id.0),
-            _ => None,
+        let chosen = match &self.selector {
+            Selector::Failover { switch, .. } => {
+                Some(switch.active().and_then(|id| usize::try_from(id.0).ok()))
+            }
+            Selector::Single | Selector::Merge { .. } => None,
         };
         self.sources
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                let active = match self.selector {
-                    Selector::Failover { .. } => {
-                        active_index.is_some_and(|a| usize::try_from(a).ok() == Some(i))
-                    }
-                    _ => s
-                        .last_packet()
-                        .is_some_and(|t| now.saturating_sub(t) <= FAILOVER_SILENCE),
-                };
-                s.snapshot(now, active)
-            })
+            .map(|(i, s)| s.snapshot(now, chosen.is_none_or(|c| c == Some(i))))
             .collect()
     }
 }
@@ -325,8 +320,8 @@ mod tests {
         assert_eq!(snap.peer, Some(ok.ip()));
         assert!(snap.active);
         assert!(
-            !p.snapshot(ms(3) + FAILOVER_SILENCE * 2)[0].active,
-            "silent"
+            p.snapshot(ms(3) + FAILOVER_SILENCE * 2)[0].active,
+            "still the source feeding the outputs when silent"
         );
     }
 

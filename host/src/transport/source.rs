@@ -63,7 +63,6 @@ pub struct SourceState {
     seq: SeqStats,
     probe: Probe,
     peer: Option<IpAddr>,
-    last_packet: Option<Duration>,
     window_start: Duration,
     window_bytes: u64,
     bitrate_bps: u64,
@@ -84,7 +83,6 @@ impl SourceState {
             seq: SeqStats::new(merged),
             probe: Probe::new(),
             peer: None,
-            last_packet: None,
             window_start: Duration::ZERO,
             window_bytes: 0,
             bitrate_bps: 0,
@@ -105,16 +103,10 @@ impl SourceState {
         self.plan = plan;
     }
 
-    /// When its last packet was accepted.
-    pub fn last_packet(&self) -> Option<Duration> {
-        self.last_packet
-    }
-
     /// Checks a datagram from `from`: allowed sender, right protocol.
     /// Accepted packets are counted and probed.
     pub fn datagram(
         &mut self,
-        now: Duration,
         from: SocketAddr,
         bytes: &[u8],
         merged: &Emitted,
@@ -131,7 +123,7 @@ impl SourceState {
         match checked {
             Ok(unit) => {
                 self.peer = Some(from.ip());
-                self.accept(now, &unit, merged);
+                self.accept(&unit, merged);
                 Ok(unit)
             }
             Err(reason) => {
@@ -143,13 +135,12 @@ impl SourceState {
         }
     }
 
-    /// Counts and probes a unit accepted at `now`.
-    pub fn accept(&mut self, now: Duration, unit: &Unit, merged: &Emitted) {
+    /// Counts and probes an accepted unit.
+    pub fn accept(&mut self, unit: &Unit, merged: &Emitted) {
         let len = unit.datagram().len() as u64;
         self.packets += 1;
         self.bytes += len;
         self.window_bytes += len;
-        self.last_packet = Some(now);
         match unit.rtp() {
             Some(rtp) => {
                 self.seq.packet(rtp.sequence, merged);
