@@ -112,7 +112,15 @@ impl BlobBackend for FsBlobBackend {
             return Ok(Some(upload.meta()));
         }
         let (_, file) = self.paths(&key)?;
-        blocking(move || Ok(open_object(&file, key.as_str())?.map(|(_, meta)| meta))).await
+        // As in `read`: from the page cache on this thread when it can be.
+        match open_object(&file, key.as_str(), Reads::Cached) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            done => return Ok(done?.map(|(_, meta)| meta)),
+        }
+        blocking(
+            move || Ok(open_object(&file, key.as_str(), Reads::Waiting)?.map(|(_, meta)| meta)),
+        )
+        .await
     }
 
     async fn read(&self, key: &str, range: Option<ByteRange>) -> Result<ReadHandle, BlobError> {
@@ -126,39 +134,14 @@ impl BlobBackend for FsBlobBackend {
             });
         }
         let (_, path) = self.paths(&key)?;
-        blocking(move || {
-            // Metadata and body come from one open file: a concurrent replace
-            // renames a new file into place and cannot mix the two.
-            let Some((file, meta)) = open_object(&path, key.as_str())? else {
-                return Err(BlobError::NotFound);
-            };
-            let (start, length) = match range {
-                Some(range) => range.resolve(meta.size)?,
-                None => (0, meta.size),
-            };
-            // A small body is read now, in the same trip to the blocking
-            // pool as the open: one hop instead of two for a playlist or a
-            // small segment.
-            let body = match usize::try_from(length) {
-                Ok(n) if n <= INLINE_READ => {
-                    let mut buf = vec![0; n];
-                    file.read_exact_at(&mut buf, start)?;
-                    ReadBody::Bytes(Bytes::from(buf))
-                }
-                _ => ReadBody::File {
-                    file,
-                    offset: start,
-                    length,
-                },
-            };
-            Ok(ReadHandle {
-                meta,
-                start,
-                length: Some(length),
-                body,
-            })
-        })
-        .await
+        // Hot objects are in the page cache: read them on this thread, with
+        // reads that refuse to wait for the disk; anything else goes to the
+        // blocking pool.
+        match read_object(&path, key.as_str(), range, Reads::Cached) {
+            Err(BlobError::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {}
+            done => return done,
+        }
+        blocking(move || read_object(&path, key.as_str(), range, Reads::Waiting)).await
     }
 
     async fn write(
@@ -507,15 +490,87 @@ fn folder_segment(name: &str) -> Option<String> {
     object_segment(name.strip_suffix(FOLDER_SUFFIX)?)
 }
 
+/// How reads of object files may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    /// Block until the bytes are there (on the blocking pool).
+    Waiting,
+    /// Only from the page cache (`RWF_NOWAIT`): anything else fails with
+    /// `WouldBlock`, and so do short reads and kernels or file systems
+    /// without the flag.
+    Cached,
+}
+
+impl Reads {
+    /// Fill `buf` from `offset` of `file`.
+    fn read_exact_at(self, file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        match self {
+            Reads::Waiting => file.read_exact_at(buf, offset),
+            Reads::Cached => {
+                let wanted = buf.len();
+                let got = rustix::io::preadv2(
+                    file,
+                    &mut [io::IoSliceMut::new(buf)],
+                    offset,
+                    rustix::io::ReadWriteFlags::NOWAIT,
+                );
+                match got {
+                    Ok(n) if n == wanted => Ok(()),
+                    _ => Err(io::ErrorKind::WouldBlock.into()),
+                }
+            }
+        }
+    }
+}
+
+/// A read of `key` from its file at `path`: metadata and, for bodies up to
+/// [`INLINE_READ`], the bytes; larger bodies are handed on as the open file.
+fn read_object(
+    path: &Path,
+    key: &str,
+    range: Option<ByteRange>,
+    reads: Reads,
+) -> Result<ReadHandle, BlobError> {
+    // Metadata and body come from one open file: a concurrent replace
+    // renames a new file into place and cannot mix the two.
+    let Some((file, meta)) = open_object(path, key, reads)? else {
+        return Err(BlobError::NotFound);
+    };
+    let (start, length) = match range {
+        Some(range) => range.resolve(meta.size)?,
+        None => (0, meta.size),
+    };
+    // A small body is read with the open: one step for a playlist or a
+    // small segment.
+    let body = match usize::try_from(length) {
+        Ok(n) if n <= INLINE_READ => {
+            let mut buf = vec![0; n];
+            reads.read_exact_at(&file, &mut buf, start)?;
+            ReadBody::Bytes(Bytes::from(buf))
+        }
+        _ => ReadBody::File {
+            file,
+            offset: start,
+            length,
+        },
+    };
+    Ok(ReadHandle {
+        meta,
+        start,
+        length: Some(length),
+        body,
+    })
+}
+
 /// Open the object file at `path` and read its trailer; `None` when there is
 /// no file or its trailer is damaged.
-fn open_object(path: &Path, key: &str) -> io::Result<Option<(File, ObjectMeta)>> {
+fn open_object(path: &Path, key: &str, reads: Reads) -> io::Result<Option<(File, ObjectMeta)>> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if is_absent(&e) => return Ok(None),
         Err(e) => return Err(e),
     };
-    match read_trailer(&file)? {
+    match read_trailer(&file, reads)? {
         Ok(trailer) => Ok(Some((file, trailer.into_meta(key)))),
         Err(why) => {
             tracing::warn!(key, path = %path.display(), why, "damaged object file, treated as absent");
@@ -525,13 +580,13 @@ fn open_object(path: &Path, key: &str) -> io::Result<Option<(File, ObjectMeta)>>
 }
 
 /// The trailer of an object file, or why it is damaged.
-fn read_trailer(file: &File) -> io::Result<Result<Trailer, &'static str>> {
+fn read_trailer(file: &File, reads: Reads) -> io::Result<Result<Trailer, &'static str>> {
     let len = file.metadata()?.len();
     if len < TAIL_LEN {
         return Ok(Err("shorter than a trailer"));
     }
     let mut tail = [0u8; TAIL_LEN as usize];
-    file.read_exact_at(&mut tail, len - TAIL_LEN)?;
+    reads.read_exact_at(file, &mut tail, len - TAIL_LEN)?;
     let (json_len, magic) = tail.split_at(4);
     if magic != MAGIC {
         return Ok(Err("no trailer magic"));
@@ -547,7 +602,7 @@ fn read_trailer(file: &File) -> io::Result<Result<Trailer, &'static str>> {
     }
     let body_len = len - TAIL_LEN - json_len;
     let mut json = vec![0u8; usize::try_from(json_len).unwrap_or(0)];
-    file.read_exact_at(&mut json, body_len)?;
+    reads.read_exact_at(file, &mut json, body_len)?;
     let Ok(trailer) = serde_json::from_slice::<Trailer>(&json) else {
         return Ok(Err("trailer is not valid JSON"));
     };
@@ -787,7 +842,7 @@ fn list_blocking(
             return Ok(None);
         };
         // Gone since the directory was read, or damaged: not listed.
-        Ok(open_object(&path, key)?.map(|(_, meta)| meta))
+        Ok(open_object(&path, key, Reads::Waiting)?.map(|(_, meta)| meta))
     })
 }
 
@@ -795,6 +850,66 @@ fn list_blocking(
 #[expect(clippy::unwrap_used, reason = "a test fails loudly")]
 mod tests {
     use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn reads_that_refuse_to_wait_answer_like_waiting_ones_or_step_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = FsBlobBackend::open(dir.path()).unwrap();
+        let small = vec![3u8; 1000];
+        let large = vec![5u8; INLINE_READ + 1];
+        for (key, bytes) in [("a/small", &small), ("a/large", &large)] {
+            backend
+                .write(
+                    key,
+                    super::super::blob_tests::body(&[bytes.as_slice()]),
+                    WriteOptions::default(),
+                )
+                .await
+                .unwrap();
+        }
+        let path = |key: &str| {
+            paths(dir.path(), &ObjectKey::parse(key).unwrap())
+                .unwrap()
+                .1
+        };
+        let range = Some(ByteRange::StartingAt(10, Some(19)));
+        for key in ["a/small", "a/large"] {
+            for r in [None, range] {
+                let waited = read_object(&path(key), key, r, Reads::Waiting).unwrap();
+                match read_object(&path(key), key, r, Reads::Cached) {
+                    Ok(now) => {
+                        assert_eq!(
+                            (now.meta, now.start, now.length),
+                            (waited.meta, waited.start, waited.length)
+                        );
+                        let (mut a, mut b) = (Vec::new(), Vec::new());
+                        now.body
+                            .into_reader()
+                            .unwrap()
+                            .read_to_end(&mut a)
+                            .await
+                            .unwrap();
+                        waited
+                            .body
+                            .into_reader()
+                            .unwrap()
+                            .read_to_end(&mut b)
+                            .await
+                            .unwrap();
+                        assert_eq!(a, b, "{key} {r:?}");
+                    }
+                    // Not in the page cache, or no RWF_NOWAIT here: the caller waits.
+                    Err(BlobError::Io(e)) => assert_eq!(e.kind(), io::ErrorKind::WouldBlock),
+                    Err(e) => panic!("{key}: {e}"),
+                }
+            }
+        }
+        assert!(matches!(
+            read_object(&path("a/none"), "a/none", None, Reads::Cached),
+            Err(BlobError::NotFound)
+        ));
+    }
 
     #[test]
     fn segments_encode_readably_and_decode_only_when_canonical() {
