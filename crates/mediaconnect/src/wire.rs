@@ -249,11 +249,11 @@ pub struct TransportStreamProgram {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransportStream {
-    /// Codec name from the stream type (`h264`, `aac`, …).
+    /// Codec name from the stream type (`H264`, `AAC`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codec: Option<String>,
     /// The stream's PID.
     pub pid: u16,
-    /// The stream type as the PMT reports it (decimal).
+    /// What the stream carries: `video`, `audio`, `data` or `unknown`.
     pub stream_type: String,
 }

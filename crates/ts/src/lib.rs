@@ -30,4 +30,4 @@ mod psi;
 pub use error::{Error, Result};
 pub use packet::{NULL_PID, PACKET_SIZE, SYNC_BYTE, TsPacket};
 pub use probe::{Counters, PidStats, Probe, Program};
-pub use psi::{Pat, Pmt, Section, Stream, codec_name, crc32_mpeg2};
+pub use psi::{Kind, Pat, Pmt, Section, Stream, codec_name, crc32_mpeg2};

@@ -302,7 +302,7 @@ mod tests {
             .collect();
         assert_eq!(
             codecs,
-            [(0x100, 0x1b, Some("H.264")), (0x101, 0x0f, Some("AAC"))]
+            [(0x100, 0x1b, Some("H264")), (0x101, 0x0f, Some("AAC"))]
         );
         assert_eq!(probe.counters().section_errors, 0);
     }
@@ -319,7 +319,7 @@ mod tests {
         let program = probe.programs().into_iter().next().unwrap();
         assert_eq!(
             program.pmt.unwrap().streams.first().unwrap().codec(),
-            Some("HEVC")
+            Some("H265")
         );
     }
 

@@ -143,23 +143,66 @@ impl Stream {
     pub fn codec(&self) -> Option<&'static str> {
         codec_name(self.stream_type)
     }
+
+    /// What the stream carries.
+    pub fn kind(&self) -> Kind {
+        Kind::of(self.stream_type)
+    }
 }
 
-/// The codec name of common PMT stream types.
+/// What an elementary stream carries, as MediaConnect's source metadata
+/// names it (`video`, `audio`, `data`, `unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Pictures.
+    Video,
+    /// Sound.
+    Audio,
+    /// Timed metadata, SCTE-35, private sections.
+    Data,
+    /// A stream type not known here.
+    Unknown,
+}
+
+impl Kind {
+    /// The kind of a PMT stream_type.
+    pub fn of(stream_type: u8) -> Self {
+        match stream_type {
+            0x01 | 0x02 | 0x10 | 0x1b | 0x24 => Kind::Video,
+            0x03 | 0x04 | 0x0f | 0x11 | 0x81 | 0x87 => Kind::Audio,
+            0x05 | 0x06 | 0x15 | 0x86 => Kind::Data,
+            _ => Kind::Unknown,
+        }
+    }
+
+    /// `video`, `audio`, `data` or `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Video => "video",
+            Kind::Audio => "audio",
+            Kind::Data => "data",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
+/// The codec name of common PMT stream types, in the short upper-case form
+/// MediaConnect's source metadata uses (its documentation shows `H264` and
+/// `AAC`).
 pub fn codec_name(stream_type: u8) -> Option<&'static str> {
     Some(match stream_type {
-        0x01 => "MPEG-1 video",
-        0x02 => "MPEG-2 video",
-        0x03 => "MPEG-1 audio",
-        0x04 => "MPEG-2 audio",
-        0x06 => "private",
-        0x0f => "AAC",
-        0x11 => "AAC LATM",
-        0x15 => "ID3 metadata",
-        0x1b => "H.264",
-        0x24 => "HEVC",
-        0x81 => "AC-3",
-        0x87 => "E-AC-3",
+        0x01 => "MPEG1",
+        0x02 => "MPEG2",
+        0x03 => "MPEG1_AUDIO",
+        0x04 => "MPEG2_AUDIO",
+        0x0f | 0x11 => "AAC",
+        0x10 => "MPEG4",
+        0x15 => "ID3",
+        0x1b => "H264",
+        0x24 => "H265",
+        0x81 => "AC3",
+        0x86 => "SCTE35",
+        0x87 => "EAC3",
         _ => return None,
     })
 }
@@ -323,20 +366,21 @@ pub(crate) mod tests {
         assert_eq!(
             codecs,
             [
-                (0x100, Some("H.264")),
+                (0x100, Some("H264")),
                 (0x101, Some("AAC")),
-                (0x102, Some("AC-3")),
+                (0x102, Some("AC3")),
                 (0x103, None)
             ]
         );
     }
 
     #[test]
-    fn common_stream_types_have_codec_names() {
-        assert_eq!(codec_name(0x24), Some("HEVC"));
-        assert_eq!(codec_name(0x03), Some("MPEG-1 audio"));
-        assert_eq!(codec_name(0x04), Some("MPEG-2 audio"));
-        assert_eq!(codec_name(0x06), Some("private"));
+    fn common_stream_types_have_codec_names_and_kinds() {
+        assert_eq!(codec_name(0x24), Some("H265"));
+        assert_eq!(codec_name(0x11), Some("AAC"));
+        assert_eq!(codec_name(0x06), None);
+        let kinds = [0x1b, 0x0f, 0x86, 0x99].map(|t| Kind::of(t).as_str());
+        assert_eq!(kinds, ["video", "audio", "data", "unknown"]);
     }
 
     #[test]

@@ -380,7 +380,10 @@ mod tests {
             .collect();
         assert_eq!(
             streams,
-            [(0x100, "27", Some("H.264")), (0x101, "15", Some("AAC"))]
+            [
+                (0x100, "video", Some("H264")),
+                (0x101, "audio", Some("AAC"))
+            ]
         );
         assert!(snap.bitrate_bps > 0);
         // Long after the stream stopped, PAT and PMT are absent again.

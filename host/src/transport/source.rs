@@ -239,7 +239,7 @@ pub fn media_info(probe: &Probe) -> Option<TransportMediaInfo> {
                     .map(|s| TransportStream {
                         codec: s.codec().map(str::to_owned),
                         pid: s.pid,
-                        stream_type: s.stream_type.to_string(),
+                        stream_type: s.kind().as_str().to_owned(),
                     })
                     .collect(),
             })

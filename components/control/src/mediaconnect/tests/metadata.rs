@@ -49,14 +49,14 @@ fn the_active_sources_programs_and_streams_are_reported() {
             program_pid: 4096,
             streams: vec![
                 TransportStream {
-                    codec: Some("h264".into()),
+                    codec: Some("H264".into()),
                     pid: 256,
-                    stream_type: "27".into(),
+                    stream_type: "video".into(),
                 },
                 TransportStream {
-                    codec: Some("aac".into()),
+                    codec: Some("AAC".into()),
                     pid: 257,
-                    stream_type: "15".into(),
+                    stream_type: "audio".into(),
                 },
             ],
         }],
@@ -80,8 +80,8 @@ fn the_active_sources_programs_and_streams_are_reported() {
     assert_eq!(
         v["transportMediaInfo"],
         json!({"programs": [{"pcrPid": 256, "programNumber": 1, "programPid": 4096, "streams": [
-            {"codec": "h264", "pid": 256, "streamType": "27"},
-            {"codec": "aac", "pid": 257, "streamType": "15"},
+            {"codec": "H264", "pid": 256, "streamType": "video"},
+            {"codec": "AAC", "pid": 257, "streamType": "audio"},
         ]}], "tsId": 1})
     );
     // The sender the host saw shows on the source.
