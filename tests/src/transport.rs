@@ -10,7 +10,6 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
-use tokio::task::JoinHandle;
 
 use crate::{Server, http_client, run_with_timeout};
 
@@ -127,40 +126,60 @@ pub async fn send_paced(
 }
 
 /// A UDP socket on 127.0.0.1 that keeps every datagram it receives, until
-/// `quiet` passes without one after the first (or `limit` passes).
+/// `quiet` passes without one after the first (or `limit` passes). It reads
+/// on its own thread into a 4 MiB socket buffer, so a busy test runtime or
+/// a loaded machine does not make it drop what the server sent.
 pub struct Collector {
     /// Where to send.
     pub addr: SocketAddr,
-    task: JoinHandle<Vec<Vec<u8>>>,
+    thread: std::thread::JoinHandle<Vec<Vec<u8>>>,
 }
 
 impl Collector {
     /// Bind a free port and start collecting.
     pub async fn bind(quiet: Duration, limit: Duration) -> Result<Self> {
-        let socket = UdpSocket::bind("127.0.0.1:0").await?;
+        let socket = socket2::Socket::new(
+            socket2::Domain::IPV4,
+            socket2::Type::DGRAM,
+            Some(socket2::Protocol::UDP),
+        )?;
+        // Best effort: the kernel caps it at net.core.rmem_max.
+        let _ = socket.set_recv_buffer_size(4 << 20);
+        socket.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())?;
+        let socket: std::net::UdpSocket = socket.into();
         let addr = socket.local_addr()?;
-        let task = tokio::spawn(async move {
-            let deadline = tokio::time::Instant::now() + limit;
+        let thread = std::thread::spawn(move || {
+            let deadline = Instant::now() + limit;
             let mut got = Vec::new();
             let mut buf = vec![0u8; 65_536];
             loop {
+                let now = Instant::now();
                 let until = if got.is_empty() {
                     deadline
                 } else {
-                    (tokio::time::Instant::now() + quiet).min(deadline)
+                    (now + quiet).min(deadline)
                 };
-                match tokio::time::timeout_at(until, socket.recv_from(&mut buf)).await {
-                    Ok(Ok((n, _))) => got.push(buf[..n].to_vec()),
-                    Ok(Err(_)) | Err(_) => return got,
+                let Some(wait) = until.checked_duration_since(now).filter(|w| !w.is_zero()) else {
+                    return got;
+                };
+                if socket.set_read_timeout(Some(wait)).is_err() {
+                    return got;
+                }
+                match socket.recv_from(&mut buf) {
+                    Ok((n, _)) => got.push(buf[..n].to_vec()),
+                    Err(_) => return got,
                 }
             }
         });
-        Ok(Self { addr, task })
+        Ok(Self { addr, thread })
     }
 
     /// What arrived, once collecting has stopped.
     pub async fn finish(self) -> Result<Vec<Vec<u8>>> {
-        Ok(self.task.await?)
+        let thread = self.thread;
+        tokio::task::spawn_blocking(move || thread.join())
+            .await?
+            .map_err(|_| anyhow::anyhow!("the collector thread panicked"))
     }
 }
 
