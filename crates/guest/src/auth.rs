@@ -186,11 +186,82 @@ pub fn authorize(
         resource: resource.to_owned(),
         keys,
     };
-    match policy::evaluate(document, &ctx) {
-        Ok(Decision::Allow) => Ok(()),
-        Ok(Decision::Deny | Decision::NoMatch) => Err(denied()),
-        // A stored policy we cannot apply denies; it was validated when put.
-        Err(_) => Err(denied()),
+    let allowed = decisions::remembered(document, &ctx).unwrap_or_else(|| {
+        let allowed = match policy::evaluate(document, &ctx) {
+            Ok(Decision::Allow) => true,
+            Ok(Decision::Deny | Decision::NoMatch) => false,
+            // A stored policy we cannot apply denies; it was validated when put.
+            Err(_) => false,
+        };
+        decisions::remember(document, &ctx, allowed);
+        allowed
+    });
+    if allowed { Ok(()) } else { Err(denied()) }
+}
+
+/// Decisions already taken by the policy plug. Evaluation is a pure function
+/// of the policy document and the context, so an answer is reused only for
+/// the same document (a changed policy is a new key) and the same principal,
+/// action, resource and condition keys. It lives as long as the instance: one
+/// request, or many where the host keeps a stateless component warm.
+mod decisions {
+    use crate::policy;
+    use std::cell::RefCell;
+
+    /// Entries kept; past it the oldest half goes.
+    const KEPT: usize = 64;
+
+    struct Entry {
+        document: String,
+        principal: Option<String>,
+        account: Option<String>,
+        action: String,
+        resource: String,
+        keys: Vec<(String, String)>,
+        allowed: bool,
+    }
+
+    impl Entry {
+        fn matches(&self, document: &str, ctx: &policy::Context) -> bool {
+            self.document == document
+                && self.principal == ctx.principal
+                && self.account == ctx.account
+                && self.action == ctx.action
+                && self.resource == ctx.resource
+                && self.keys == ctx.keys
+        }
+    }
+
+    thread_local! {
+        static DECISIONS: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// The decision taken before for exactly these inputs.
+    pub fn remembered(document: &str, ctx: &policy::Context) -> Option<bool> {
+        DECISIONS.with_borrow(|d| {
+            d.iter()
+                .rev()
+                .find(|e| e.matches(document, ctx))
+                .map(|e| e.allowed)
+        })
+    }
+
+    /// Keep `allowed` for these inputs.
+    pub fn remember(document: &str, ctx: &policy::Context, allowed: bool) {
+        DECISIONS.with_borrow_mut(|d| {
+            if d.len() >= KEPT {
+                d.drain(..KEPT / 2);
+            }
+            d.push(Entry {
+                document: document.to_owned(),
+                principal: ctx.principal.clone(),
+                account: ctx.account.clone(),
+                action: ctx.action.clone(),
+                resource: ctx.resource.clone(),
+                keys: ctx.keys.clone(),
+                allowed,
+            });
+        });
     }
 }
 
