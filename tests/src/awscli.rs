@@ -12,11 +12,10 @@
 //! # Ok(()) }
 //! ```
 
-use std::io::Read;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 
 use crate::{Keys, REGION, Server, which};
@@ -94,7 +93,7 @@ impl AwsCli {
 
     /// Run `args` to completion, whatever its exit status.
     pub fn run(&self, args: &[&str]) -> Result<Output> {
-        run_bounded(self.command(args), COMMAND_TIMEOUT)
+        crate::run_bounded(self.command(args), COMMAND_TIMEOUT)
             .with_context(|| format!("aws {}", args.join(" ")))
     }
 
@@ -150,61 +149,4 @@ pub fn parse_error(stderr: &str) -> Result<CliError> {
         message: message.to_owned(),
         stderr: stderr.to_owned(),
     })
-}
-
-/// Run `cmd` within `limit` (then it is killed), collecting both pipes.
-fn run_bounded(mut cmd: Command, limit: Duration) -> Result<Output> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run aws")?;
-    let mut out_pipe = child.stdout.take().context("stdout")?;
-    let mut err_pipe = child.stderr.take().context("stderr")?;
-    let out_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out_pipe.read_to_end(&mut v);
-        v
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err_pipe.read_to_end(&mut v);
-        v
-    });
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Ok(Output {
-        status,
-        stdout: out_t.join().unwrap_or_default(),
-        stderr: err_t.join().unwrap_or_default(),
-    })
-}
-
-#[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "a test fails loudly")]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn service_errors_are_split_into_code_operation_and_message() {
-        let e = parse_error(
-            "\nAn error occurred (NotFoundException) when calling the DescribeFlow operation: Flow not found: arn:aws:x\n",
-        )
-        .unwrap();
-        assert_eq!(e.code, "NotFoundException");
-        assert_eq!(e.operation, "DescribeFlow");
-        assert_eq!(e.message, "Flow not found: arn:aws:x");
-        assert!(parse_error("Unable to locate credentials").is_err());
-    }
 }

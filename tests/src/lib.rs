@@ -1036,9 +1036,9 @@ pub fn which(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Run `cmd` to completion within `limit`; an error (with its stderr) if it
-/// fails or overruns (then it is killed).
-pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> Result<std::process::Output> {
+/// Run `cmd` to completion within `limit` (then it is killed), collecting
+/// both pipes whatever its exit status.
+pub fn run_bounded(mut cmd: Command, limit: Duration) -> Result<std::process::Output> {
     let program = format!("{:?}", cmd.get_program());
     let mut child = cmd
         .stdin(Stdio::null())
@@ -1071,19 +1071,26 @@ pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> Result<std::proces
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let stdout = out_t.join().unwrap_or_default();
-    let stderr = err_t.join().unwrap_or_default();
-    ensure!(
-        status.success(),
-        "{program} failed ({status})\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&stdout),
-        String::from_utf8_lossy(&stderr)
-    );
     Ok(std::process::Output {
         status,
-        stdout,
-        stderr,
+        stdout: out_t.join().unwrap_or_default(),
+        stderr: err_t.join().unwrap_or_default(),
     })
+}
+
+/// Run `cmd` like [`run_bounded`]; an unsuccessful exit is an error showing
+/// both pipes.
+pub fn run_with_timeout(cmd: Command, limit: Duration) -> Result<std::process::Output> {
+    let program = format!("{:?}", cmd.get_program());
+    let out = run_bounded(cmd, limit)?;
+    ensure!(
+        out.status.success(),
+        "{program} failed ({})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------
