@@ -142,8 +142,9 @@ fn send_at(socket: &UdpSocket, port: u16, mbps: u32, seq: &mut u16) -> Result<u6
     Ok(sent)
 }
 
-/// Counts datagrams on a 127.0.0.1 port in a thread, with an 8 MiB receive
-/// buffer asked for (the kernel caps it at `net.core.rmem_max`).
+/// Counts datagrams on a 127.0.0.1 port in a thread, with a 4 MiB receive
+/// buffer asked for (the kernel caps it at `net.core.rmem_max`), so the
+/// measuring end is not what drops packets.
 struct Receiver {
     addr: SocketAddr,
     count: Arc<AtomicU64>,
@@ -152,7 +153,7 @@ struct Receiver {
 
 impl Receiver {
     fn bind() -> Result<Self> {
-        let socket = UdpSocket::bind("127.0.0.1:0")?;
+        let socket = udp_socket(SocketAddr::from(([127, 0, 0, 1], 0)))?;
         socket.set_read_timeout(Some(Duration::from_millis(100)))?;
         let addr = socket.local_addr()?;
         let count = Arc::new(AtomicU64::new(0));
@@ -214,14 +215,7 @@ fn relay(spec: &str) -> Result<()> {
     let outs: Vec<SocketAddr> = parts.map(str::parse).collect::<Result<_, _>>()?;
     // The same 4 MiB receive buffer the flow's sockets ask for, so the
     // baseline is not handicapped by the kernel default.
-    let socket = socket2::Socket::new(
-        socket2::Domain::IPV4,
-        socket2::Type::DGRAM,
-        Some(socket2::Protocol::UDP),
-    )?;
-    let _ = socket.set_recv_buffer_size(4 << 20);
-    socket.bind(&SocketAddr::from(([127, 0, 0, 1], port)).into())?;
-    let socket: UdpSocket = socket.into();
+    let socket = udp_socket(SocketAddr::from(([127, 0, 0, 1], port)))?;
     let out = UdpSocket::bind("127.0.0.1:0")?;
     let mut buf = [0u8; 2048];
     loop {
@@ -230,6 +224,19 @@ fn relay(spec: &str) -> Result<()> {
             out.send_to(&buf[..n], to)?;
         }
     }
+}
+
+/// A UDP socket bound to `addr` asking for a 4 MiB receive buffer.
+fn udp_socket(addr: SocketAddr) -> Result<UdpSocket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    // Best effort: the kernel caps it at net.core.rmem_max.
+    let _ = socket.set_recv_buffer_size(4 << 20);
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
 }
 
 /// A flow running in the tributary server.
