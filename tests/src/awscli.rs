@@ -150,3 +150,21 @@ pub fn parse_error(stderr: &str) -> Result<CliError> {
         stderr: stderr.to_owned(),
     })
 }
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a test fails loudly")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_errors_are_split_into_code_operation_and_message() {
+        let e = parse_error(
+            "\nAn error occurred (NotFoundException) when calling the DescribeFlow operation: Flow not found: arn:aws:x\n",
+        )
+        .unwrap();
+        assert_eq!(e.code, "NotFoundException");
+        assert_eq!(e.operation, "DescribeFlow");
+        assert_eq!(e.message, "Flow not found: arn:aws:x");
+        assert!(parse_error("Unable to locate credentials").is_err());
+    }
+}
