@@ -84,6 +84,23 @@ async fn wait_status(client: &Client, arn: &str, want: Status) -> Result<()> {
     Ok(())
 }
 
+/// A running flow `name` with one rtp source open to 127.0.0.1 and one udp
+/// output into a collector: its ingest port and the collector.
+async fn simple_flow(server: &Server, name: &str) -> Result<(u16, Collector)> {
+    let client = server.mediaconnect();
+    let ingest = free_udp_port(false)?;
+    let collector = Collector::bind(Duration::from_secs(2), Duration::from_secs(20)).await?;
+    let flow = client
+        .create_flow()
+        .name(name)
+        .source(rtp_source("s", ingest, "127.0.0.1/32"))
+        .outputs(output("o", Protocol::Udp, collector.addr))
+        .send()
+        .await?;
+    start(&client, &arn_of(flow.flow())?).await?;
+    Ok((ingest, collector))
+}
+
 fn require_ffmpeg() -> Result<()> {
     for tool in ["ffmpeg", "ffprobe"] {
         ensure!(
@@ -269,18 +286,7 @@ async fn ffmpeg_feeds_a_flow_and_ffmpeg_decodes_both_outputs() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn senders_outside_the_allowlist_are_dropped_and_counted() -> Result<()> {
     let server = server().await?;
-    let client = server.mediaconnect();
-    let ingest = free_udp_port(false)?;
-    let collector = Collector::bind(Duration::from_secs(2), Duration::from_secs(20)).await?;
-    let flow = client
-        .create_flow()
-        .name("allowlisted")
-        .source(rtp_source("s", ingest, "127.0.0.1/32"))
-        .outputs(output("o", Protocol::Udp, collector.addr))
-        .send()
-        .await?;
-    let arn = arn_of(flow.flow())?;
-    start(&client, &arn).await?;
+    let (ingest, collector) = simple_flow(&server, "allowlisted").await?;
 
     let outsider_ts = numbered_ts(2, 7 * 50);
     let outsider = UdpSocket::bind("127.0.0.2:0").await?;
@@ -406,18 +412,7 @@ async fn merge_rebuilds_the_stream_from_two_lossy_paths() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_is_counted_and_the_flow_keeps_forwarding() -> Result<()> {
     let mut server = server().await?;
-    let client = server.mediaconnect();
-    let ingest = free_udp_port(false)?;
-    let collector = Collector::bind(Duration::from_secs(2), Duration::from_secs(20)).await?;
-    let flow = client
-        .create_flow()
-        .name("robust")
-        .source(rtp_source("s", ingest, "127.0.0.1/32"))
-        .outputs(output("o", Protocol::Udp, collector.addr))
-        .send()
-        .await?;
-    let arn = arn_of(flow.flow())?;
-    start(&client, &arn).await?;
+    let (ingest, collector) = simple_flow(&server, "robust").await?;
 
     let ts = numbered_ts(7, 7 * 20);
     let good = rtp_packets(&ts, 1, 9);
