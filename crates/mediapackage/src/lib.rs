@@ -9,13 +9,13 @@
 //! | --- | --- | --- | --- |
 //! | `channels` | `channel/<id>` | [`ChannelRecord`] | control |
 //! | `channels` | `endpoint/<id>` | [`EndpointRecord`] | control |
-//! | `ingest` | `state/<channel>` | the packager's ingest state | packager |
-//! | `ingest` | `index/<channel>/<n>` | rendition n's segment index | packager |
+//! | `ingest` | `state/<channel>` | [`ingest::IngestState`] | packager |
+//! | `ingest` | `index/<channel>/<n>` | [`ingest::StoredIndex`] of rendition n | packager |
 //!
-//! Control never writes `ingest`; the packager only reads `channels`. A
-//! channel's ingest state outlives nothing: control deletes a channel's
-//! `ingest` keys it can name when it deletes the channel, and the packager
-//! answers 404 for anything under a channel that no longer exists.
+//! Control never writes `ingest`; the packager only reads `channels`. The
+//! packager answers 404 for anything under a channel that no longer exists,
+//! and starts a channel's ingest state afresh when the channel's `createdAt`
+//! differs from the one its state was begun under (deleted and re-created).
 //!
 //! URL layout (DESIGN §5), both under the public endpoint:
 //! - ingest endpoint `i` of channel `c`: `/in/v1/<c>/<i>/channel` — the
@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod arn;
+pub mod ingest;
 mod record;
 pub mod url;
 pub mod wire;
