@@ -188,6 +188,14 @@ pub enum Body {
         /// Bytes it will yield, when known.
         length: Option<u64>,
     },
+    /// Several host streams sent one after another, each spliced host-side
+    /// (one HLS segment stored as several blobs); `length` is their total.
+    Streams {
+        /// The streams, in order.
+        streams: Vec<InputStream>,
+        /// Bytes they will yield together, when known.
+        length: Option<u64>,
+    },
 }
 
 /// A response to send.
@@ -252,7 +260,7 @@ impl Response {
         let length = match &self.body {
             Body::Empty => Some(0),
             Body::Bytes(b) => Some(b.len() as u64),
-            Body::Stream { length, .. } => *length,
+            Body::Stream { length, .. } | Body::Streams { length, .. } => *length,
         };
         let has_length = headers
             .iter()
@@ -285,13 +293,29 @@ fn write_body(body: &OutgoingBody, content: Body) {
                 }
             }
         }
-        Body::Stream { stream, .. } => loop {
-            match out.blocking_splice(&stream, 1 << 20) {
-                Ok(_) => {}
-                Err(StreamError::Closed) => break,
-                Err(StreamError::LastOperationFailed(_)) => return,
+        Body::Stream { stream, .. } => {
+            if !splice_all(&out, &stream) {
+                return;
             }
-        },
+        }
+        Body::Streams { streams, .. } => {
+            for stream in &streams {
+                if !splice_all(&out, stream) {
+                    return;
+                }
+            }
+        }
     }
     let _ = out.blocking_flush();
+}
+
+/// Splices `stream` into `out` until it ends; false when either failed.
+fn splice_all(out: &wasip2::io::streams::OutputStream, stream: &InputStream) -> bool {
+    loop {
+        match out.blocking_splice(stream, 1 << 20) {
+            Ok(_) => {}
+            Err(StreamError::Closed) => return true,
+            Err(StreamError::LastOperationFailed(_)) => return false,
+        }
+    }
 }
