@@ -34,6 +34,9 @@ use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub mod awscli;
+pub mod hls_check;
+pub mod hls_push;
+pub mod static_http;
 pub mod transport;
 
 /// Root access key id every test server is started with.
@@ -366,6 +369,21 @@ impl Server {
             .timeout_config(sdk_timeouts())
             .build();
         aws_sdk_mediaconnect::Client::from_conf(conf)
+    }
+
+    /// MediaPackage (v1) client (root credentials).
+    pub fn mediapackage(&self) -> aws_sdk_mediapackage::Client {
+        use aws_sdk_mediapackage::config;
+        let conf = config::Builder::new()
+            .behavior_version(config::BehaviorVersion::latest())
+            .region(config::Region::new(REGION))
+            .credentials_provider(Keys::root().credentials())
+            .endpoint_url(self.base_url())
+            .http_client(sdk_http_client())
+            .retry_config(config::retry::RetryConfig::disabled())
+            .timeout_config(sdk_timeouts())
+            .build();
+        aws_sdk_mediapackage::Client::from_conf(conf)
     }
 
     /// MediaStore data-plane client for `container` (root credentials), its
