@@ -4,13 +4,15 @@
 //! - MediaStore (awsJson1_1, all 21 operations): `POST /` with
 //!   `X-Amz-Target: MediaStore_20170901.<Op>`;
 //! - MediaConnect (REST-JSON): flows, sources, outputs, entitlements and
-//!   tags under `/v1/flows…`, `/v1/entitlements` and `/tags/<ARN>`.
+//!   tags under `/v1/flows…`, `/v1/entitlements` and `/tags/<ARN>`;
+//! - MediaPackage v1 (REST-JSON): channels, origin endpoints and tags under
+//!   `/channels…`, `/origin_endpoints…` and `/tags/<ARN>`.
 //!
 //! This file is the thin shell: it tells the families apart by path
 //! ([`route::family`]), reads the request, authenticates it with SigV4 through
 //! the policy plug (for the family's signing name), and hands method, path,
-//! body, caller and time to the sans-IO [`mediastore::serve`] or
-//! [`mediaconnect::serve`], which answer through the traits of [`store`]. The
+//! body, caller and time to the sans-IO [`mediastore::serve`],
+//! [`mediaconnect::serve`] or [`mediapackage::serve`], which answer through the traits of [`store`]. The
 //! shell's implementations of those traits live in `wasi.rs`; tests use
 //! in-memory ones, so every operation is tested natively.
 //!
@@ -22,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod mediaconnect;
+pub mod mediapackage;
 pub mod mediastore;
 #[cfg(test)]
 mod memory;
@@ -56,6 +59,10 @@ impl wasip2::exports::http::incoming_handler::Guest for Component {
             }
             Family::MediaConnect => {
                 let r = mediaconnect_answer(&request);
+                (r.status, r.headers, r.body)
+            }
+            Family::MediaPackage => {
+                let r = mediapackage_answer(&request);
                 (r.status, r.headers, r.body)
             }
         };
@@ -139,4 +146,40 @@ fn mediaconnect_answer(request: &Request) -> mediaconnect::Reply {
     };
     let mut random = wasip2::random::random::get_random_u64;
     mediaconnect::serve(&call, auth, &settings, &mut flows, &mut random)
+}
+
+fn mediapackage_answer(request: &Request) -> mediapackage::Reply {
+    use mediapackage::{Call, Error, MAX_BODY_BYTES, Reply, SIGNING_NAME};
+    let body = match request.read_body(MAX_BODY_BYTES) {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return Reply::error(&Error::unprocessable(format!(
+                "The request body is larger than the {MAX_BODY_BYTES} bytes a MediaPackage call may have"
+            )));
+        }
+        Err(BodyError::Interrupted) => {
+            return Reply::error(&Error::unprocessable(
+                "The request body ended before it was complete",
+            ));
+        }
+    };
+    let auth = auth::authenticate(request, SIGNING_NAME, Some(auth::sha256_hex(&body)));
+    let settings = mediapackage::Settings {
+        region: config::region(),
+        account: config::account_id(),
+        endpoint: config::public_endpoint(),
+    };
+    let mut channels = match wasi::KvChannels::open() {
+        Ok(channels) => channels,
+        Err(e) => return Reply::error(&e),
+    };
+    let call = Call {
+        method: &request.method,
+        path: &request.path,
+        query: &request.query,
+        body: &body,
+        now_ms: config::now_ms(),
+    };
+    let mut random = wasip2::random::random::get_random_u64;
+    mediapackage::serve(&call, auth, &settings, &mut channels, &mut random)
 }

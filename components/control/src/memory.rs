@@ -1,4 +1,5 @@
-//! In-memory test doubles for [`Containers`], [`Plug`] and [`Flows`].
+//! In-memory test doubles for [`Containers`], [`Plug`], [`Flows`] and
+//! [`Channels`].
 //!
 //! [`Memory`] keeps records in a map with a version counter that stands in for
 //! compare-and-swap, and can be told to let "another writer" in between a read
@@ -12,10 +13,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use tributary_guest::auth::{AuthError, Identity};
 use tributary_guest::state::Change;
 use tributary_mediaconnect::{FlowRecord, Lease, Runtime};
+use tributary_mediapackage::{ChannelRecord, EndpointRecord};
 use tributary_mediastore::{ApiError, ContainerRecord};
 
 use crate::mediaconnect::Error as FlowError;
-use crate::store::{Containers, Flows, Plug};
+use crate::mediapackage::Error as PackageError;
+use crate::store::{Channels, Containers, Flows, Plug};
 
 /// A change another writer makes between an update's read and its write.
 type Interference = Box<dyn FnOnce(&mut BTreeMap<String, ContainerRecord>)>;
@@ -247,5 +250,124 @@ impl Flows for MemoryFlows {
     fn runtime(&self, id: &str) -> Result<Option<Runtime>, FlowError> {
         self.check()?;
         Ok(self.runtimes.get(id).cloned())
+    }
+}
+
+/// A change another writer makes to the `channels` store between an
+/// update's read and its write.
+type ChannelInterference = Box<dyn FnOnce(&mut MemoryChannels)>;
+
+/// The `channels` store in memory: `channel/<id>` and `endpoint/<id>`.
+#[derive(Default)]
+pub struct MemoryChannels {
+    /// `channel/<id>` by id.
+    pub channels: BTreeMap<String, ChannelRecord>,
+    /// `endpoint/<id>` by id.
+    pub endpoints: BTreeMap<String, EndpointRecord>,
+    /// Make every read and write fail (the key-value store is down).
+    pub store_fails: bool,
+    version: u64,
+    interference: Option<ChannelInterference>,
+    /// How many updates had to be retried.
+    pub retries: usize,
+}
+
+impl MemoryChannels {
+    /// Let `change` happen once, after the next update read its record and
+    /// before it writes, as a concurrent writer would.
+    pub fn interfere(&mut self, change: impl FnOnce(&mut MemoryChannels) + 'static) {
+        self.interference = Some(Box::new(change));
+    }
+
+    fn check(&self) -> Result<(), PackageError> {
+        if self.store_fails {
+            Err(PackageError::unavailable(
+                "Could not reach channel state: injected failure",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Compare-and-swap on one of the two maps, picked by `map`.
+    fn update<T: Clone, R>(
+        &mut self,
+        id: &str,
+        map: fn(&mut Self) -> &mut BTreeMap<String, T>,
+        mut f: impl FnMut(Option<T>) -> Result<Change<T, R>, PackageError>,
+    ) -> Result<R, PackageError> {
+        self.check()?;
+        for _ in 0..16 {
+            let version = self.version;
+            let current = map(self).get(id).cloned();
+            let (record, r) = match f(current)? {
+                Change::Keep(r) => return Ok(r),
+                Change::Write(record, r) => (record, r),
+            };
+            if let Some(interference) = self.interference.take() {
+                interference(self);
+                self.version += 1;
+            }
+            if self.version != version {
+                self.retries += 1;
+                continue;
+            }
+            map(self).insert(id.to_owned(), record);
+            self.version += 1;
+            return Ok(r);
+        }
+        Err(PackageError::unavailable("too many concurrent updates"))
+    }
+}
+
+impl Channels for MemoryChannels {
+    fn channel(&self, id: &str) -> Result<Option<ChannelRecord>, PackageError> {
+        self.check()?;
+        Ok(self.channels.get(id).cloned())
+    }
+
+    fn channels(&self) -> Result<Vec<ChannelRecord>, PackageError> {
+        self.check()?;
+        Ok(self.channels.values().cloned().collect())
+    }
+
+    fn update_channel<R>(
+        &mut self,
+        id: &str,
+        f: impl FnMut(Option<ChannelRecord>) -> Result<Change<ChannelRecord, R>, PackageError>,
+    ) -> Result<R, PackageError> {
+        self.update(id, |s| &mut s.channels, f)
+    }
+
+    fn delete_channel(&mut self, id: &str) -> Result<(), PackageError> {
+        self.check()?;
+        self.channels.remove(id);
+        self.version += 1;
+        Ok(())
+    }
+
+    fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, PackageError> {
+        self.check()?;
+        Ok(self.endpoints.get(id).cloned())
+    }
+
+    fn endpoints(&self) -> Result<Vec<EndpointRecord>, PackageError> {
+        self.check()?;
+        Ok(self.endpoints.values().cloned().collect())
+    }
+
+    fn update_endpoint<R>(
+        &mut self,
+        id: &str,
+        f: impl FnMut(Option<EndpointRecord>) -> Result<Change<EndpointRecord, R>, PackageError>,
+    ) -> Result<R, PackageError> {
+        self.update(id, |s| &mut s.endpoints, f)
+    }
+
+    fn delete_endpoint(&mut self, id: &str) -> Result<(), PackageError> {
+        self.check()?;
+        self.endpoints.remove(id);
+        self.version += 1;
+        Ok(())
     }
 }

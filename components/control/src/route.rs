@@ -7,10 +7,9 @@
 //! | --- | --- |
 //! | `/v1/flows…`, `/v1/entitlements…` | MediaConnect (REST-JSON) |
 //! | `/tags/<ARN>` with a `mediaconnect` ARN | MediaConnect |
+//! | `/channels…`, `/origin_endpoints…` | MediaPackage (REST-JSON) |
+//! | `/tags/<ARN>` with a `mediapackage` ARN | MediaPackage |
 //! | anything else | MediaStore (JSON 1.1, `POST /` + `X-Amz-Target`) |
-//!
-//! MediaPackage (`/channels…`, `/origin_endpoints…`, `/tags/<mediapackage
-//! ARN>`) becomes a third [`Family`] here.
 
 use tributary_guest::http::decode_path;
 
@@ -21,6 +20,8 @@ pub enum Family {
     MediaStore,
     /// MediaConnect flows.
     MediaConnect,
+    /// MediaPackage (v1) channels and origin endpoints.
+    MediaPackage,
 }
 
 /// The segments of a raw (still percent-encoded) path, each decoded: `/a/b%2Fc`
@@ -47,11 +48,16 @@ fn arn_service(arn: &str) -> Option<&str> {
 pub fn family(raw_path: &str) -> Family {
     let segments = segments(raw_path);
     let first = |s: &str| segments.first().is_some_and(|f| f == s);
+    if first("channels") || first("origin_endpoints") {
+        return Family::MediaPackage;
+    }
     match segments.get(1).map(String::as_str) {
         Some("flows" | "entitlements") if first("v1") => Family::MediaConnect,
-        Some(arn) if first("tags") && arn_service(arn) == Some("mediaconnect") => {
-            Family::MediaConnect
-        }
+        Some(arn) if first("tags") => match arn_service(arn) {
+            Some("mediaconnect") => Family::MediaConnect,
+            Some("mediapackage") => Family::MediaPackage,
+            _ => Family::MediaStore,
+        },
         _ => Family::MediaStore,
     }
 }
@@ -81,9 +87,41 @@ mod tests {
         );
         assert_eq!(
             family("/tags/arn%3Aaws%3Amediapackage%3Aus-east-1%3A000000000000%3Achannels%2Fabc"),
+            Family::MediaPackage
+        );
+        assert_eq!(
+            family(
+                "/tags/arn%3Aaws%3Amediapackage%3Aus-east-1%3A000000000000%3Aorigin_endpoints%2Fhls"
+            ),
+            Family::MediaPackage
+        );
+        // MediaPackage v2 and VOD sign as other services and are not ours.
+        assert_eq!(
+            family("/tags/arn%3Aaws%3Amediapackagev2%3Aus-east-1%3A0%3Achannelgroup%2Fg"),
             Family::MediaStore
         );
         assert_eq!(family("/tags/not-an-arn"), Family::MediaStore);
+    }
+
+    #[test]
+    fn channels_and_origin_endpoints_are_mediapackage() {
+        for path in [
+            "/channels",
+            "/channels/live",
+            "/channels/live/ingest_endpoints/abc/credentials",
+            "/origin_endpoints",
+            "/origin_endpoints/hls",
+        ] {
+            assert_eq!(family(path), Family::MediaPackage, "{path}");
+        }
+        for path in [
+            "/channelsx",
+            "/v1/channels",
+            "/origin_endpoint",
+            "/harvest_jobs",
+        ] {
+            assert_eq!(family(path), Family::MediaStore, "{path}");
+        }
     }
 
     #[test]

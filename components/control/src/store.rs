@@ -1,15 +1,18 @@
 //! What the control planes need from the world, as narrow traits: the
 //! MediaStore container records and objects ([`Containers`]), the policy plug
-//! ([`Plug`]) and the MediaConnect flow records ([`Flows`]). The component
+//! ([`Plug`]), the MediaConnect flow records ([`Flows`]) and the MediaPackage
+//! channel and origin endpoint records ([`Channels`]). The component
 //! implements them over its WIT imports (`crate::wasi`); tests implement them
 //! in memory, so every operation runs natively without a host.
 
 use tributary_guest::auth::{AuthError, Identity};
 use tributary_guest::state::Change;
 use tributary_mediaconnect::{FlowRecord, Runtime};
+use tributary_mediapackage::{ChannelRecord, EndpointRecord};
 use tributary_mediastore::{ApiError, ContainerRecord};
 
 use crate::mediaconnect::Error as FlowError;
+use crate::mediapackage::Error as PackageError;
 
 /// Container records (one per container, keyed by name) and the one question
 /// the control plane asks about objects.
@@ -101,4 +104,48 @@ pub trait Flows {
 
     /// What the host running flow `id` last reported; `Ok(None)` when nothing.
     fn runtime(&self, id: &str) -> Result<Option<Runtime>, FlowError>;
+}
+
+/// MediaPackage channels and origin endpoints in the `channels` key-value
+/// store (see `tributary_mediapackage`): `channel/<id>` and `endpoint/<id>`,
+/// both written only by control.
+///
+/// Errors are wire errors already (503 `ServiceUnavailableException` when
+/// the store cannot be reached), so operations pass them through.
+pub trait Channels {
+    /// The record of channel `id`; `Ok(None)` when there is none.
+    fn channel(&self, id: &str) -> Result<Option<ChannelRecord>, PackageError>;
+
+    /// Every channel record, in ascending id order. A channel deleted while
+    /// listing is left out.
+    fn channels(&self) -> Result<Vec<ChannelRecord>, PackageError>;
+
+    /// Read-modify-write of channel `id` with compare-and-swap: `f` sees the
+    /// current record (`None` when absent) and decides; it is called again
+    /// when another writer got there first, so it must have no other side
+    /// effects. An error from `f` is returned as is, with nothing written.
+    fn update_channel<R>(
+        &mut self,
+        id: &str,
+        f: impl FnMut(Option<ChannelRecord>) -> Result<Change<ChannelRecord, R>, PackageError>,
+    ) -> Result<R, PackageError>;
+
+    /// Remove channel `id` (no error when absent).
+    fn delete_channel(&mut self, id: &str) -> Result<(), PackageError>;
+
+    /// The record of origin endpoint `id`; `Ok(None)` when there is none.
+    fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, PackageError>;
+
+    /// Every origin endpoint record, in ascending id order.
+    fn endpoints(&self) -> Result<Vec<EndpointRecord>, PackageError>;
+
+    /// [`Channels::update_channel`] for origin endpoint `id`.
+    fn update_endpoint<R>(
+        &mut self,
+        id: &str,
+        f: impl FnMut(Option<EndpointRecord>) -> Result<Change<EndpointRecord, R>, PackageError>,
+    ) -> Result<R, PackageError>;
+
+    /// Remove origin endpoint `id` (no error when absent).
+    fn delete_endpoint(&mut self, id: &str) -> Result<(), PackageError>;
 }

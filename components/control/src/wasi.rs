@@ -1,17 +1,20 @@
 //! [`Containers`], [`Plug`] and [`Flows`] over the component's imports:
-//! container records in the `containers` key-value bucket and flow records in
-//! `flows` (compare-and-swap through [`state::update`]), objects in the blob
-//! store, policies through the policy plug.
+//! container records in the `containers` key-value bucket, flow records in
+//! `flows` and channel/endpoint records in `channels` (compare-and-swap
+//! through [`state::update`]), objects in the blob store, policies through
+//! the policy plug.
 
 use tributary_guest::auth::{self, AuthError, Identity};
 use tributary_guest::http::Request;
 use tributary_guest::state::{self, Change, StateError};
 use tributary_guest::{blob, kv, policy};
 use tributary_mediaconnect::{FlowRecord, Runtime, keys};
+use tributary_mediapackage::{ChannelRecord, EndpointRecord};
 use tributary_mediastore::{ApiError, CONTAINERS_BUCKET, ContainerRecord};
 
 use crate::mediaconnect::Error as FlowError;
-use crate::store::{Containers, Flows, Plug};
+use crate::mediapackage::Error as PackageError;
+use crate::store::{Channels, Containers, Flows, Plug};
 
 fn internal(e: &StateError) -> ApiError {
     ApiError::internal(format!("Could not reach container state: {e}"))
@@ -192,5 +195,128 @@ impl Flows for KvFlows {
 
     fn runtime(&self, id: &str) -> Result<Option<Runtime>, FlowError> {
         state::get(&self.bucket, &keys::runtime(id)).map_err(|e| flow_state_error(&e))
+    }
+}
+
+/// A state failure as MediaPackage reports it: the store unreachable or
+/// contended is 503 (clients retry), a record we cannot read is 500.
+fn package_state_error(e: &StateError) -> PackageError {
+    match e {
+        StateError::Corrupt(_) => {
+            PackageError::internal(format!("Channel state is unreadable: {e}"))
+        }
+        StateError::Store(_) | StateError::Contended => {
+            PackageError::unavailable(format!("Could not reach channel state: {e}"))
+        }
+    }
+}
+
+/// Channel and origin endpoint records in the
+/// [`tributary_mediapackage::BUCKET`] bucket.
+pub struct KvChannels {
+    bucket: kv::Bucket,
+}
+
+impl KvChannels {
+    /// Open the `channels` bucket.
+    pub fn open() -> Result<Self, PackageError> {
+        let bucket =
+            state::open(tributary_mediapackage::BUCKET).map_err(|e| package_state_error(&e))?;
+        Ok(Self { bucket })
+    }
+
+    /// Every record under `prefix`, in ascending key order; one deleted
+    /// while listing is left out.
+    fn all<T: serde::de::DeserializeOwned>(&self, prefix: &str) -> Result<Vec<T>, PackageError> {
+        let mut names: Vec<String> = state::keys(&self.bucket)
+            .map_err(|e| package_state_error(&e))?
+            .into_iter()
+            .filter(|k| k.starts_with(prefix))
+            .collect();
+        names.sort();
+        let mut out = Vec::with_capacity(names.len());
+        for key in names {
+            if let Some(record) =
+                state::get(&self.bucket, &key).map_err(|e| package_state_error(&e))?
+            {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    fn update<T, R>(
+        &mut self,
+        key: &str,
+        mut f: impl FnMut(Option<T>) -> Result<Change<T, R>, PackageError>,
+    ) -> Result<R, PackageError>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        state::update(&self.bucket, key, |current| {
+            f(current).map_err(PackageUpdateError::Api)
+        })
+        .map_err(|e| match e {
+            PackageUpdateError::Api(e) => e,
+            PackageUpdateError::State(e) => package_state_error(&e),
+        })
+    }
+}
+
+/// An operation's refusal or a state failure, for [`state::update`].
+enum PackageUpdateError {
+    Api(PackageError),
+    State(StateError),
+}
+
+impl From<StateError> for PackageUpdateError {
+    fn from(e: StateError) -> Self {
+        Self::State(e)
+    }
+}
+
+impl Channels for KvChannels {
+    fn channel(&self, id: &str) -> Result<Option<ChannelRecord>, PackageError> {
+        use tributary_mediapackage::keys;
+        state::get(&self.bucket, &keys::channel(id)).map_err(|e| package_state_error(&e))
+    }
+
+    fn channels(&self) -> Result<Vec<ChannelRecord>, PackageError> {
+        self.all(tributary_mediapackage::keys::CHANNEL)
+    }
+
+    fn update_channel<R>(
+        &mut self,
+        id: &str,
+        f: impl FnMut(Option<ChannelRecord>) -> Result<Change<ChannelRecord, R>, PackageError>,
+    ) -> Result<R, PackageError> {
+        self.update(&tributary_mediapackage::keys::channel(id), f)
+    }
+
+    fn delete_channel(&mut self, id: &str) -> Result<(), PackageError> {
+        state::delete(&self.bucket, &tributary_mediapackage::keys::channel(id))
+            .map_err(|e| package_state_error(&e))
+    }
+
+    fn endpoint(&self, id: &str) -> Result<Option<EndpointRecord>, PackageError> {
+        state::get(&self.bucket, &tributary_mediapackage::keys::endpoint(id))
+            .map_err(|e| package_state_error(&e))
+    }
+
+    fn endpoints(&self) -> Result<Vec<EndpointRecord>, PackageError> {
+        self.all(tributary_mediapackage::keys::ENDPOINT)
+    }
+
+    fn update_endpoint<R>(
+        &mut self,
+        id: &str,
+        f: impl FnMut(Option<EndpointRecord>) -> Result<Change<EndpointRecord, R>, PackageError>,
+    ) -> Result<R, PackageError> {
+        self.update(&tributary_mediapackage::keys::endpoint(id), f)
+    }
+
+    fn delete_endpoint(&mut self, id: &str) -> Result<(), PackageError> {
+        state::delete(&self.bucket, &tributary_mediapackage::keys::endpoint(id))
+            .map_err(|e| package_state_error(&e))
     }
 }

@@ -20,13 +20,31 @@ pub struct Channel {
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Egress access logging, as ConfigureLogs set it (stored and reported;
+    /// Tributary writes no CloudWatch logs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_access_logs: Option<AccessLogs>,
     /// The two ingest endpoints.
     pub hls_ingest: HlsIngest,
     /// Unique per account, immutable.
     pub id: String,
+    /// Ingress access logging, as ConfigureLogs set it (stored and reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_access_logs: Option<AccessLogs>,
     /// Tags.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+}
+
+/// `EgressAccessLogs` / `IngressAccessLogs` (the same one member).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessLogs {
+    /// The CloudWatch log group; control fills in AWS's default
+    /// (`/aws/MediaPackage/EgressAccessLogs`, `…/IngressAccessLogs`) when
+    /// the caller gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group_name: Option<String>,
 }
 
 /// `HlsIngest`.
