@@ -262,6 +262,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
         transport::Config {
             host_id,
             transport_address,
+            // Channel outputs push to our own listener (a wildcard bind is
+            // reached on loopback).
+            ingest_http: transport::reachable(bound),
         },
         shared.metrics.transport(),
         async move {

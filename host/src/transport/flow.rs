@@ -22,6 +22,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tributary_mediaconnect::SourceRuntime;
 
 use super::bus::{EntitlementBus, Publisher, Subscription};
+use super::channel::push::PushCtx;
 use super::ingress::Unit;
 use super::metrics::{FlowMetrics, OutputCounters, TransportMetrics};
 use super::output::Sink;
@@ -44,6 +45,8 @@ pub struct FlowCtx {
     pub metrics: Arc<TransportMetrics>,
     /// Entitlements between flows.
     pub bus: Arc<EntitlementBus>,
+    /// Where channel outputs push.
+    pub push: PushCtx,
 }
 
 /// What a running flow reports, refreshed every tick.
@@ -98,7 +101,8 @@ impl FlowHandle {
         publisher.set_entitlements(plan.entitlements.clone());
         let driver = Driver {
             metrics: FlowMetrics::new(ctx.metrics.clone(), &plan.id, &plan.name),
-            outputs: outputs(&plan, Vec::new()),
+            outputs: outputs(&plan, Vec::new(), &ctx.push),
+            push: ctx.push.clone(),
             plan: plan.clone(),
             pipeline,
             inputs,
@@ -225,7 +229,9 @@ struct Senders {
 impl Senders {
     fn prepare(&mut self, plan: &FlowPlan) -> Result<(), Vec<String>> {
         for output in &plan.outputs {
-            let super::plan::SinkPlan::Udp { to, .. } = output.sink;
+            let super::plan::SinkPlan::Udp { to, .. } = output.sink else {
+                continue;
+            };
             let (slot, any) = match to.ip() {
                 IpAddr::V4(_) => (&mut self.v4, IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
                 IpAddr::V6(_) => (&mut self.v6, IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
@@ -258,9 +264,9 @@ struct OutputState {
 }
 
 /// The outputs of `plan`; an output of `old` with the same name and
-/// destination keeps its sink (and so its RTP sequence), any same-named one
-/// its counters.
-fn outputs(plan: &FlowPlan, mut old: Vec<OutputState>) -> Vec<OutputState> {
+/// destination keeps its sink (and so its RTP sequence, or its segmenter
+/// and pusher), any same-named one its counters.
+fn outputs(plan: &FlowPlan, mut old: Vec<OutputState>, push: &PushCtx) -> Vec<OutputState> {
     plan.outputs
         .iter()
         .map(|o| {
@@ -269,15 +275,15 @@ fn outputs(plan: &FlowPlan, mut old: Vec<OutputState>) -> Vec<OutputState> {
                 .position(|s| s.name == o.name)
                 .map(|i| old.swap_remove(i));
             match kept {
-                Some(state) if matches!(&state.sink, Sink::Udp(s) if s.matches(o)) => state,
+                Some(state) if state.sink.matches(o) => state,
                 Some(state) => OutputState {
                     name: o.name.clone(),
-                    sink: Sink::new(o, rand::random()),
+                    sink: Sink::new(&plan.id, o, rand::random(), push),
                     counters: state.counters,
                 },
                 None => OutputState {
                     name: o.name.clone(),
-                    sink: Sink::new(o, rand::random()),
+                    sink: Sink::new(&plan.id, o, rand::random(), push),
                     counters: OutputCounters::default(),
                 },
             }
@@ -299,6 +305,7 @@ struct Driver {
     senders: Senders,
     publisher: Publisher,
     bus: Arc<EntitlementBus>,
+    push: PushCtx,
     metrics: FlowMetrics,
     status: Arc<Mutex<FlowStatus>>,
     /// Per source: the media last reported and since when (epoch ms).
@@ -389,7 +396,7 @@ impl Driver {
             Pipeline::new(&plan, None).map_err(|e| vec![e])?,
         );
         self.pipeline = Pipeline::new(&plan, Some(previous)).map_err(|e| vec![e])?;
-        self.outputs = outputs(&plan, std::mem::take(&mut self.outputs));
+        self.outputs = outputs(&plan, std::mem::take(&mut self.outputs), &self.push);
         self.publisher.set_entitlements(plan.entitlements.clone());
         self.plan = plan;
         self.tick();
@@ -398,10 +405,18 @@ impl Driver {
 
     async fn send(&mut self, out: &mut Vec<Unit>) {
         let now = self.epoch.elapsed();
+        let wall_ms = i64::try_from(epoch_ms()).unwrap_or(i64::MAX);
         for unit in out.drain(..) {
             self.publisher.publish(&self.bus, &unit);
             for output in &mut self.outputs {
-                let Sink::Udp(sink) = &mut output.sink;
+                let sink = match &mut output.sink {
+                    Sink::Udp(sink) => sink,
+                    Sink::Channel(sink) => {
+                        // Never waits: the pusher has its own task.
+                        sink.take(wall_ms, &unit);
+                        continue;
+                    }
+                };
                 let Some(bytes) = sink.encode(now, &unit) else {
                     continue;
                 };
@@ -431,7 +446,13 @@ impl Driver {
         let outputs: Vec<(String, OutputCounters)> = self
             .outputs
             .iter()
-            .map(|o| (o.name.clone(), o.counters))
+            .map(|o| {
+                let counters = match &o.sink {
+                    Sink::Udp(_) => o.counters,
+                    Sink::Channel(sink) => OutputCounters::of_channel(sink.counters()),
+                };
+                (o.name.clone(), counters)
+            })
             .collect();
         let switches = self.pipeline.switches();
         let failover = matches!(

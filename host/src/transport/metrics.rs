@@ -48,12 +48,41 @@ struct FlowLabels {
 /// What one output has done; each counter only grows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutputCounters {
-    /// Datagrams sent.
+    /// Datagrams sent (a channel output: TS packets segmented).
     pub packets: u64,
-    /// Bytes sent.
+    /// Bytes sent (a channel output: bytes of segments the channel took).
     pub bytes: u64,
     /// Sends the socket refused.
     pub send_errors: u64,
+    /// A channel output's own counts.
+    pub channel: Option<ChannelOutputCounters>,
+}
+
+/// What a channel output counts beside [`OutputCounters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChannelOutputCounters {
+    /// Segments the channel accepted.
+    pub segments_pushed: u64,
+    /// Segments lost before reaching it (queue full, no random access point).
+    pub segments_dropped: u64,
+    /// PUTs that failed for good.
+    pub push_failures: u64,
+}
+
+impl OutputCounters {
+    /// The counters of a channel output.
+    pub fn of_channel(c: super::channel::ChannelCounters) -> Self {
+        Self {
+            packets: c.packets,
+            bytes: c.bytes_pushed,
+            send_errors: 0,
+            channel: Some(ChannelOutputCounters {
+                segments_pushed: c.segments_pushed,
+                segments_dropped: c.segments_dropped,
+                push_failures: c.push_failures,
+            }),
+        }
+    }
 }
 
 type Counters<L> = Family<L, Counter>;
@@ -78,6 +107,9 @@ pub struct TransportMetrics {
     output_packets: Counters<OutputLabels>,
     output_bytes: Counters<OutputLabels>,
     output_send_errors: Counters<OutputLabels>,
+    output_segments_pushed: Counters<OutputLabels>,
+    output_segments_dropped: Counters<OutputLabels>,
+    output_push_failures: Counters<OutputLabels>,
     failover_switches: Counters<FlowLabels>,
 }
 
@@ -101,6 +133,9 @@ impl TransportMetrics {
             output_packets: Family::default(),
             output_bytes: Family::default(),
             output_send_errors: Family::default(),
+            output_segments_pushed: Family::default(),
+            output_segments_dropped: Family::default(),
+            output_push_failures: Family::default(),
             failover_switches: Family::default(),
         };
         let r = registry;
@@ -183,6 +218,21 @@ impl TransportMetrics {
             "flow_output_send_errors",
             "Datagrams a flow output could not send",
             m.output_send_errors.clone(),
+        );
+        r.register(
+            "flow_output_segments_pushed",
+            "Segments a channel output pushed into its MediaPackage channel",
+            m.output_segments_pushed.clone(),
+        );
+        r.register(
+            "flow_output_segments_dropped",
+            "Segments a channel output lost before the channel (queue full, no random access point)",
+            m.output_segments_dropped.clone(),
+        );
+        r.register(
+            "flow_output_push_failures",
+            "HTTP PUTs of a channel output that failed after retries",
+            m.output_push_failures.clone(),
         );
         r.register(
             "flow_failover_switches",
@@ -324,6 +374,18 @@ impl FlowMetrics {
             f.output_send_errors
                 .get_or_create(&l)
                 .inc_by(now.send_errors.saturating_sub(before.send_errors));
+            if let Some(c) = now.channel {
+                let b = before.channel.unwrap_or_default();
+                f.output_segments_pushed
+                    .get_or_create(&l)
+                    .inc_by(c.segments_pushed.saturating_sub(b.segments_pushed));
+                f.output_segments_dropped
+                    .get_or_create(&l)
+                    .inc_by(c.segments_dropped.saturating_sub(b.segments_dropped));
+                f.output_push_failures
+                    .get_or_create(&l)
+                    .inc_by(c.push_failures.saturating_sub(b.push_failures));
+            }
             self.outputs.insert(name.clone(), *now);
         }
         let gone: Vec<String> = self
@@ -381,7 +443,14 @@ impl FlowMetrics {
         let families = self.families.clone();
         let f = &*families;
         let l = self.output_labels(name);
-        for family in [&f.output_packets, &f.output_bytes, &f.output_send_errors] {
+        for family in [
+            &f.output_packets,
+            &f.output_bytes,
+            &f.output_send_errors,
+            &f.output_segments_pushed,
+            &f.output_segments_dropped,
+            &f.output_push_failures,
+        ] {
             family.remove(&l);
         }
         self.outputs.remove(name);
@@ -432,10 +501,26 @@ mod tests {
             packets: 10,
             bytes: 13_160,
             send_errors: 0,
+            channel: None,
         };
-        flow.export(&[source.clone()], &[("out".into(), out)], 0, true);
+        let mut pushed = crate::transport::channel::ChannelCounters {
+            packets: 700,
+            segments_pushed: 2,
+            bytes_pushed: 131_600,
+            segments_dropped: 1,
+            push_failures: 0,
+        };
+        let ch = |c| ("ch".to_owned(), OutputCounters::of_channel(c));
+        flow.export(
+            &[source.clone()],
+            &[("out".into(), out), ch(pushed)],
+            0,
+            true,
+        );
         source.packets = 15;
-        flow.export(&[source], &[("out".into(), out)], 1, true);
+        pushed.segments_pushed = 3;
+        pushed.push_failures = 4;
+        flow.export(&[source], &[("out".into(), out), ch(pushed)], 1, true);
         let text = render(&registry);
         let l = r#"flow_id="1-abc",flow="news""#;
         for line in [
@@ -461,6 +546,10 @@ mod tests {
             format!("tributary_flow_output_bytes_total{{{l},output=\"out\"}} 13160"),
             format!("tributary_flow_output_send_errors_total{{{l},output=\"out\"}} 0"),
             format!("tributary_flow_failover_switches_total{{{l}}} 1"),
+            format!("tributary_flow_output_bytes_total{{{l},output=\"ch\"}} 131600"),
+            format!("tributary_flow_output_segments_pushed_total{{{l},output=\"ch\"}} 3"),
+            format!("tributary_flow_output_segments_dropped_total{{{l},output=\"ch\"}} 1"),
+            format!("tributary_flow_output_push_failures_total{{{l},output=\"ch\"}} 4"),
         ] {
             assert!(text.contains(&line), "missing {line} in\n{text}");
         }

@@ -5,8 +5,9 @@
 //! | RTP | the datagram as it came | the RTP payload (TS packets) |
 //! | TS | wrapped in RTP: PT 33, the output's own SSRC and sequence, 90 kHz timestamp | the datagram as it came |
 //!
-//! The TS bytes are never touched. A sink that is not a UDP destination (a
-//! MediaPackage channel, through the segmenter) is another [`Sink`] variant.
+//! The TS bytes are never touched. An output into a MediaPackage channel is
+//! a [`Sink::Channel`]: the segmenter and the queue to its pusher
+//! ([`super::channel`]).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -15,6 +16,8 @@ use bytes::Bytes;
 use tributary_mediaconnect::wire::Protocol;
 use tributary_rtp::{Encode, RtpPacket};
 
+use super::channel::ChannelSink;
+use super::channel::push::PushCtx;
 use super::ingress::{PT_MP2T, Unit};
 use super::plan::{OutputPlan, SinkPlan};
 
@@ -23,20 +26,35 @@ use super::plan::{OutputPlan, SinkPlan};
 pub enum Sink {
     /// Datagrams to a UDP destination.
     Udp(UdpSink),
+    /// Segments into a MediaPackage channel.
+    Channel(Box<ChannelSink>),
 }
 
 impl Sink {
-    /// The sink for `plan`; `seed` picks the SSRC, first sequence number and
-    /// timestamp offset of RTP it originates (RFC 3550 §5.1: random).
-    pub fn new(plan: &OutputPlan, seed: [u32; 3]) -> Self {
-        match plan.sink {
+    /// The sink for `plan` of flow `flow`; `seed` picks the SSRC, first
+    /// sequence number and timestamp offset of RTP it originates (RFC 3550
+    /// §5.1: random). A channel sink starts its pusher task on `push`.
+    pub fn new(flow: &str, plan: &OutputPlan, seed: [u32; 3], push: &PushCtx) -> Self {
+        match &plan.sink {
             SinkPlan::Udp { to, protocol } => Sink::Udp(UdpSink {
-                to,
-                protocol,
+                to: *to,
+                protocol: *protocol,
                 ssrc: seed[0],
                 sequence: (seed[1] & 0xffff) as u16,
                 timestamp_base: seed[2],
             }),
+            SinkPlan::Channel(channel) => Sink::Channel(Box::new(ChannelSink::start(
+                flow, &plan.name, channel, push,
+            ))),
+        }
+    }
+
+    /// Whether this sink still suits `plan`, so a new generation keeps it.
+    pub fn matches(&self, plan: &OutputPlan) -> bool {
+        match (self, &plan.sink) {
+            (Sink::Udp(s), _) => s.matches(plan),
+            (Sink::Channel(s), SinkPlan::Channel(c)) => s.matches(c),
+            (Sink::Channel(_), _) => false,
         }
     }
 }
@@ -107,8 +125,14 @@ mod tests {
                 protocol,
             },
         };
-        let Sink::Udp(s) = Sink::new(&plan, [0xfeed, 65535, 1000]);
-        s
+        let push = PushCtx {
+            kv: std::sync::Arc::new(crate::storage::MemoryKvBackend::default()),
+            http: "127.0.0.1:9".parse().unwrap(),
+        };
+        match Sink::new("f", &plan, [0xfeed, 65535, 1000], &push) {
+            Sink::Udp(s) => s,
+            Sink::Channel(_) => unreachable!("a UDP plan"),
+        }
     }
 
     fn ts(n: u8) -> Vec<u8> {

@@ -280,6 +280,7 @@ mod tests {
             record,
             "127.0.0.1".parse().unwrap(),
             &EntitlementIndex::new(),
+            &Default::default(),
         )
         .unwrap();
         Pipeline::new(&p, None).unwrap()
@@ -590,6 +591,7 @@ mod tests {
             &r2,
             "127.0.0.1".parse().unwrap(),
             &EntitlementIndex::new(),
+            &Default::default(),
         )
         .unwrap();
         let mut p = Pipeline::new(&plan2, Some(p)).unwrap();

@@ -8,9 +8,13 @@ use std::time::Duration;
 
 use tributary_mediaconnect::FlowRecord;
 use tributary_mediaconnect::wire::{FailoverMode, Protocol, Switch};
+use tributary_mediapackage::ChannelRecord;
+use tributary_mediapackage::arn::{self as channel_arn, Kind as ArnKind};
 use tributary_redundancy::DEFAULT_RECOVERY_WINDOW;
 
 use super::allowlist::Allowlist;
+use super::channel::push::Ingest;
+use super::channel::target::target_seconds;
 
 /// How long a `FAILOVER` source may be silent before the switch moves away.
 /// MediaConnect does not publish its figure; half a second is far above the
@@ -100,9 +104,8 @@ pub struct OutputPlan {
     pub sink: SinkPlan,
 }
 
-/// Where an output sends. A flow output into a MediaPackage channel is a
-/// variant to add here (and in [`super::output::Sink`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where an output sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SinkPlan {
     /// UDP datagrams to `destination:port`.
     Udp {
@@ -111,6 +114,39 @@ pub enum SinkPlan {
         /// What the datagrams carry.
         protocol: Protocol,
     },
+    /// HLS segments pushed into a MediaPackage channel.
+    Channel(ChannelPlan),
+}
+
+/// An output into a channel (its `destination` is the channel's ARN).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelPlan {
+    /// The channel id.
+    pub channel: String,
+    /// Its first ingest endpoint, as the record said when planned.
+    pub ingest: Ingest,
+    /// Segment duration, seconds ([`target_seconds`]).
+    pub target_s: u32,
+}
+
+/// What the store says of one channel a flow pushes into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelInfo {
+    /// The channel record.
+    pub record: ChannelRecord,
+    /// `segmentDurationSeconds` of each of its origin endpoints.
+    pub segment_durations: Vec<u32>,
+}
+
+/// Channels known in the store, by id: those a flow's outputs name.
+pub type ChannelIndex = HashMap<String, ChannelInfo>;
+
+/// The channel id when `destination` is a MediaPackage channel ARN.
+pub fn channel_of(destination: &str) -> Option<&str> {
+    match channel_arn::parse(destination.trim()) {
+        Some((ArnKind::Channel, id)) => Some(id),
+        _ => None,
+    }
 }
 
 /// Entitlements known in the store: ARN → whether ENABLED.
@@ -133,12 +169,14 @@ pub fn entitlement_index<'a>(
 }
 
 /// The plan for flow `id` on a host whose sources bind on `transport`, or
-/// why it cannot run.
+/// why it cannot run. `channels` holds the channels its outputs name (a
+/// missing one is an error).
 pub fn plan(
     id: &str,
     record: &FlowRecord,
     transport: IpAddr,
     entitlements: &EntitlementIndex,
+    channels: &ChannelIndex,
 ) -> Result<FlowPlan, Vec<String>> {
     let flow = &record.flow;
     let mut errors = Vec::new();
@@ -249,6 +287,16 @@ pub fn plan(
         if output.entitlement_arn.is_some() && output.destination.is_none() {
             continue;
         }
+        if let Some(channel) = output.destination.as_deref().and_then(channel_of) {
+            match channel_output(name, channel, channels) {
+                Ok(plan) => outputs.push(OutputPlan {
+                    name: name.clone(),
+                    sink: SinkPlan::Channel(plan),
+                }),
+                Err(e) => errors.push(e),
+            }
+            continue;
+        }
         let Some(protocol) = output.transport.as_ref().map(|t| t.protocol) else {
             errors.push(format!("output {name}: no protocol"));
             continue;
@@ -294,6 +342,23 @@ pub fn plan(
         redundancy,
         outputs,
         entitlements,
+    })
+}
+
+fn channel_output(
+    name: &str,
+    channel: &str,
+    channels: &ChannelIndex,
+) -> Result<ChannelPlan, String> {
+    let info = channels.get(channel).ok_or_else(|| {
+        format!("output {name}: MediaPackage channel {channel} does not exist (create it, or change the output's destination)")
+    })?;
+    let ingest = Ingest::first_of(&info.record)
+        .ok_or_else(|| format!("output {name}: channel {channel} has no ingest endpoint"))?;
+    Ok(ChannelPlan {
+        channel: channel.to_owned(),
+        ingest,
+        target_s: target_seconds(&info.segment_durations),
     })
 }
 
@@ -419,7 +484,14 @@ pub(crate) mod tests {
             vec![source("s", Protocol::Rtp, 5000)],
             vec![output("o", Protocol::Udp, dest)],
         );
-        let p = plan("1-x", &r, lo(), &EntitlementIndex::new()).unwrap();
+        let p = plan(
+            "1-x",
+            &r,
+            lo(),
+            &EntitlementIndex::new(),
+            &ChannelIndex::new(),
+        )
+        .unwrap();
         assert_eq!(p.redundancy, Redundancy::Single);
         assert_eq!(
             p.sources[0].input,
@@ -448,7 +520,14 @@ pub(crate) mod tests {
             ],
             vec![],
         );
-        let p = plan("1-x", &r, lo(), &EntitlementIndex::new()).unwrap();
+        let p = plan(
+            "1-x",
+            &r,
+            lo(),
+            &EntitlementIndex::new(),
+            &ChannelIndex::new(),
+        )
+        .unwrap();
         assert_eq!(p.sources.len(), 1);
         assert_eq!(p.sources[0].name, "a");
     }
@@ -466,7 +545,14 @@ pub(crate) mod tests {
         let mut config = failover(FailoverMode::Merge, None);
         config.recovery_window = Some(50);
         r.flow.source_failover_config = Some(config);
-        let errors = plan("1-x", &r, lo(), &EntitlementIndex::new()).unwrap_err();
+        let errors = plan(
+            "1-x",
+            &r,
+            lo(),
+            &EntitlementIndex::new(),
+            &ChannelIndex::new(),
+        )
+        .unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].contains("recoveryWindow 50 ms"));
         assert!(errors[1].contains("MERGE needs both sources"));
@@ -483,10 +569,24 @@ pub(crate) mod tests {
             vec![],
         );
         r.flow.source_failover_config = Some(failover(FailoverMode::Failover, Some("b")));
-        let p = plan("1-x", &r, lo(), &EntitlementIndex::new()).unwrap();
+        let p = plan(
+            "1-x",
+            &r,
+            lo(),
+            &EntitlementIndex::new(),
+            &ChannelIndex::new(),
+        )
+        .unwrap();
         assert_eq!(p.redundancy, Redundancy::Failover { primary: Some(1) });
         r.flow.source_failover_config = Some(failover(FailoverMode::Failover, Some("c")));
-        let errors = plan("1-x", &r, lo(), &EntitlementIndex::new()).unwrap_err();
+        let errors = plan(
+            "1-x",
+            &r,
+            lo(),
+            &EntitlementIndex::new(),
+            &ChannelIndex::new(),
+        )
+        .unwrap_err();
         assert!(errors[0].contains("\"c\""), "{errors:?}");
     }
 
@@ -502,7 +602,14 @@ pub(crate) mod tests {
         bad_output.destination = Some("example.com".into());
         let mut r = record("f", vec![bad_source, ent_source], vec![bad_output]);
         r.flow.source_failover_config = Some(failover(FailoverMode::Failover, None));
-        let errors = plan("1-x", &r, lo(), &EntitlementIndex::new()).unwrap_err();
+        let errors = plan(
+            "1-x",
+            &r,
+            lo(),
+            &EntitlementIndex::new(),
+            &ChannelIndex::new(),
+        )
+        .unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].contains("whitelistCidr"));
         assert!(errors[1].contains("does not exist"));
@@ -523,12 +630,74 @@ pub(crate) mod tests {
             subscribers: vec!["000000000000".into()],
         };
         r.flow.entitlements = vec![ent("on", None), ent("off", Some(Switch::Disabled))];
-        let p = plan("1-x", &r, lo(), &EntitlementIndex::new()).unwrap();
+        let p = plan(
+            "1-x",
+            &r,
+            lo(),
+            &EntitlementIndex::new(),
+            &ChannelIndex::new(),
+        )
+        .unwrap();
         assert!(p.outputs.is_empty());
         assert_eq!(p.entitlements.len(), 1);
         assert!(p.entitlements[0].ends_with(":on"));
         let index = entitlement_index([&r]);
         assert_eq!(index.len(), 2);
         assert!(index.values().filter(|on| **on).count() == 1);
+    }
+
+    #[test]
+    fn a_channel_output_needs_its_channel_and_fits_its_endpoints() {
+        use tributary_mediapackage::wire::{Channel, HlsIngest, IngestEndpoint};
+        let mut out = output("to-channel", Protocol::Udp, "127.0.0.1:1".parse().unwrap());
+        out.destination = Some("arn:aws:mediapackage:us-east-1:000000000000:channels/live".into());
+        out.port = None;
+        let r = record("f", vec![source("s", Protocol::Rtp, 5000)], vec![out]);
+        let errors = plan(
+            "1-x",
+            &r,
+            lo(),
+            &EntitlementIndex::new(),
+            &ChannelIndex::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "output to-channel: MediaPackage channel live does not exist (create it, or change the output's destination)"
+            ]
+        );
+        let ingest = |id: &str| IngestEndpoint {
+            id: id.into(),
+            url: format!("http://h/in/v1/live/{id}/channel"),
+            username: format!("u-{id}"),
+            password: "p".into(),
+        };
+        let info = ChannelInfo {
+            record: ChannelRecord {
+                channel: Channel {
+                    id: "live".into(),
+                    hls_ingest: HlsIngest {
+                        ingest_endpoints: vec![ingest("a"), ingest("b")],
+                    },
+                    ..Channel::default()
+                },
+            },
+            segment_durations: vec![6, 4],
+        };
+        let channels = ChannelIndex::from([("live".to_owned(), info)]);
+        let p = plan("1-x", &r, lo(), &EntitlementIndex::new(), &channels).unwrap();
+        assert_eq!(
+            p.outputs[0].sink,
+            SinkPlan::Channel(ChannelPlan {
+                channel: "live".into(),
+                ingest: Ingest {
+                    id: "a".into(),
+                    username: "u-a".into(),
+                    password: "p".into()
+                },
+                target_s: 2,
+            })
+        );
     }
 }

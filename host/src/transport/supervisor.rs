@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +13,9 @@ use tokio::time::MissedTickBehavior;
 use tributary_mediaconnect::{BUCKET, FlowRecord, Lease, Runtime, RuntimeState, keys};
 
 use super::flow::{FlowCtx, FlowHandle, epoch_ms};
-use super::plan::{EntitlementIndex, entitlement_index, plan};
+use super::plan::{
+    ChannelIndex, ChannelInfo, EntitlementIndex, channel_of, entitlement_index, plan,
+};
 use super::reconcile::{LeaseStep, Local, RunStep, decide};
 use crate::storage::KvBackend;
 
@@ -31,6 +33,9 @@ pub struct Config {
     pub host_id: String,
     /// The address flow sources bind on.
     pub transport_address: IpAddr,
+    /// This host's HTTP listener: channel outputs push into the channel's
+    /// ingest endpoint there, as an external encoder would.
+    pub ingest_http: SocketAddr,
 }
 
 enum State {
@@ -175,7 +180,8 @@ impl Supervisor {
                 if let Some(previous) = previous {
                     stop(previous).await;
                 }
-                let state = match plan(id, record, self.config.transport_address, index)
+                let channels = self.channels(record).await?;
+                let state = match plan(id, record, self.config.transport_address, index, &channels)
                     .and_then(|p| FlowHandle::start(p, &self.ctx))
                 {
                     Ok(handle) => {
@@ -199,10 +205,11 @@ impl Supervisor {
             }
             RunStep::Update => {
                 let Some(record) = record else { return Ok(()) };
+                let channels = self.channels(record).await?;
                 let Some(flow) = self.flows.get_mut(id) else {
                     return Ok(());
                 };
-                let planned = plan(id, record, self.config.transport_address, index);
+                let planned = plan(id, record, self.config.transport_address, index, &channels);
                 let result = match (&mut flow.state, planned) {
                     (State::Running(handle), Ok(p)) => handle.apply(p).await,
                     (_, Err(errors)) => Err(errors),
@@ -249,6 +256,71 @@ impl Supervisor {
             }
         }
         Ok(())
+    }
+
+    /// The channels `record`'s outputs push into, with the segment
+    /// durations of their origin endpoints; read only when there are any.
+    async fn channels(&self, record: &FlowRecord) -> Result<ChannelIndex, crate::storage::KvError> {
+        use tributary_mediapackage::{BUCKET as CHANNELS, ChannelRecord, EndpointRecord};
+        let wanted: BTreeSet<&str> = record
+            .flow
+            .outputs
+            .iter()
+            .filter_map(|o| o.destination.as_deref().and_then(channel_of))
+            .collect();
+        let mut index = ChannelIndex::new();
+        if wanted.is_empty() {
+            return Ok(index);
+        }
+        for id in &wanted {
+            let key = tributary_mediapackage::keys::channel(id);
+            let Some(raw) = self.kv.get(CHANNELS, &key).await? else {
+                continue;
+            };
+            match serde_json::from_slice::<ChannelRecord>(&raw) {
+                Ok(record) => {
+                    index.insert(
+                        (*id).to_owned(),
+                        ChannelInfo {
+                            record,
+                            segment_durations: Vec::new(),
+                        },
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(channel = %id, error = %e, "transport: unreadable channel record");
+                }
+            }
+        }
+        // Keys sort bytewise: `endpoint/…` follows `endpoint.`.
+        let prefix = tributary_mediapackage::keys::ENDPOINT;
+        let mut cursor = Some("endpoint.".to_owned());
+        while let Some(after) = cursor.take() {
+            let (page, next) = self.kv.list_keys(CHANNELS, Some(&after), PAGE).await?;
+            let mut past = false;
+            for key in page {
+                if !key.starts_with(prefix) {
+                    past = true;
+                    continue;
+                }
+                let Some(raw) = self.kv.get(CHANNELS, &key).await? else {
+                    continue;
+                };
+                let Ok(endpoint) = serde_json::from_slice::<EndpointRecord>(&raw) else {
+                    continue;
+                };
+                let endpoint = endpoint.endpoint;
+                if let (Some(info), Some(hls)) =
+                    (index.get_mut(&endpoint.channel_id), endpoint.hls_package)
+                {
+                    info.segment_durations.push(hls.segment_duration_seconds);
+                }
+            }
+            if !past {
+                cursor = next;
+            }
+        }
+        Ok(index)
     }
 
     /// Every `flow/` record, by id; unreadable ones are logged and left out.

@@ -200,7 +200,8 @@ async fn an_entitlement_source_receives_the_granting_flows_packets_while_enabled
         Some(tributary_mediaconnect::wire::Switch::Disabled);
     disabled.generation = 2;
     let mut grant_flow = grant_flow;
-    let p = crate::transport::plan::plan("1-g", &disabled, lo(1), &index).unwrap();
+    let p =
+        crate::transport::plan::plan("1-g", &disabled, lo(1), &index, &Default::default()).unwrap();
     grant_flow.apply(p).await.unwrap();
     send_paced(
         &socket(lo(1)).await,

@@ -26,6 +26,7 @@ fn supervisor(kv: &Arc<MemoryKvBackend>, host: &str) -> Supervisor {
         Config {
             host_id: host.into(),
             transport_address: lo(1),
+            ingest_http: std::net::SocketAddr::new(lo(1), 9),
         },
         ctx(),
     )

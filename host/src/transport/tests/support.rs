@@ -9,7 +9,9 @@ use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 use tributary_mediaconnect::FlowRecord;
 
+use crate::storage::MemoryKvBackend;
 use crate::transport::bus::EntitlementBus;
+use crate::transport::channel::push::PushCtx;
 use crate::transport::flow::{FlowCtx, FlowHandle, FlowStatus};
 use crate::transport::metrics::TransportMetrics;
 use crate::transport::plan::{EntitlementIndex, plan};
@@ -68,12 +70,17 @@ pub fn ctx() -> FlowCtx {
     FlowCtx {
         metrics: Arc::new(TransportMetrics::register(&mut Registry::default())),
         bus: EntitlementBus::new(),
+        push: PushCtx {
+            kv: Arc::new(MemoryKvBackend::default()),
+            // Nothing listens there: channel outputs fail their pushes.
+            http: SocketAddr::new(lo(1), 9),
+        },
     }
 }
 
 /// Starts `record` as flow `id` on 127.0.0.1.
 pub fn start(ctx: &FlowCtx, id: &str, record: &FlowRecord, index: &EntitlementIndex) -> FlowHandle {
-    let p = plan(id, record, lo(1), index).unwrap();
+    let p = plan(id, record, lo(1), index, &Default::default()).unwrap();
     FlowHandle::start(p, ctx).unwrap()
 }
 
