@@ -62,7 +62,7 @@ pub fn update<S: Flows>(
             .iter_mut()
             .find(|o| o.output_arn == output_arn)
             .ok_or_else(|| output_not_found(flow_arn, output_arn))?;
-        patch.apply(output);
+        patch.apply(output)?;
         Ok(output.clone())
     })?;
     Ok(json!({ "flowArn": flow_arn, "output": output }))

@@ -64,14 +64,69 @@ fn destination(m: &Members<'_>) -> Result<Option<String>> {
     let Some(d) = m.opt_str("destination")? else {
         return Ok(None);
     };
-    validate::ip(&m.path_of("destination"), d)?;
+    if d.starts_with("arn:") {
+        if channel_of(d).is_none() {
+            return Err(invalid(
+                &m.path_of("destination"),
+                format_args!(
+                    "{d:?} is not a MediaPackage channel ARN (arn:aws:mediapackage:<region>:<account>:channels/<id>)"
+                ),
+            ));
+        }
+    } else {
+        validate::ip(&m.path_of("destination"), d)?;
+    }
     Ok(Some(d.to_owned()))
 }
+
+/// The channel id when `destination` is a MediaPackage channel ARN: a
+/// Tributary extension standing in for MediaConnect → MediaLive →
+/// MediaPackage. The host segments the flow's TS and pushes it into the
+/// channel's ingest; such an output has no port, and its protocol is `udp`
+/// (plain MPEG-TS, the default) — `rtp` is refused, nothing is RTP-wrapped.
+pub fn channel_of(destination: &str) -> Option<&str> {
+    match tributary_mediapackage::arn::parse(destination) {
+        Some((tributary_mediapackage::arn::Kind::Channel, id)) => Some(id),
+        _ => None,
+    }
+}
+
+const CHANNEL_PORT: &str =
+    "a channel output has no port: its destination is a MediaPackage channel, fed over HTTP";
+const CHANNEL_PROTOCOL: &str = "a channel output carries the flow's MPEG-TS as HLS segments: use udp or leave protocol out; rtp does not apply";
 
 /// An output to add (`AddOutputRequest`) and its `outputTags`; ARN left empty.
 pub fn new_output(m: &Members<'_>) -> Result<(Output, BTreeMap<String, String>)> {
     refuse(m, &OUTPUT_FEATURES)?;
     let name = name(m)?;
+    if let Some(d) = destination(m)?
+        && channel_of(&d).is_some()
+    {
+        if m.opt_int("port", 0, 65535)?.is_some() {
+            return Err(invalid(&m.path_of("port"), CHANNEL_PORT));
+        }
+        if protocol(m, "protocol")?.is_some_and(|p| p != Protocol::Udp) {
+            return Err(invalid(&m.path_of("protocol"), CHANNEL_PROTOCOL));
+        }
+        let output = Output {
+            description: opt_string(m, "description")?,
+            destination: Some(d),
+            entitlement_arn: None,
+            name,
+            output_arn: String::new(),
+            port: None,
+            transport: Some(Transport {
+                cidr_allow_list: cidr_list(m)?,
+                max_bitrate: None,
+                max_latency: m.opt_int("maxLatency", 0, I32_MAX)?.map(u32_of),
+                protocol: Protocol::Udp,
+                smoothing_latency: m.opt_int("smoothingLatency", 0, I32_MAX)?.map(u32_of),
+                stream_id: opt_string(m, "streamId")?,
+            }),
+            output_status: Some(m.opt_enum("outputStatus", &SWITCH)?.unwrap_or_default()),
+        };
+        return Ok((output, tags(m, "outputTags")?));
+    }
     let protocol = protocol(m, "protocol")?
         .ok_or_else(|| invalid(&m.path_of("protocol"), "is required (rtp or udp)"))?;
     let destination = destination(m)?.ok_or_else(|| {
@@ -134,8 +189,28 @@ pub fn output_patch(m: &Members<'_>) -> Result<OutputPatch> {
 }
 
 impl OutputPatch {
-    /// Apply to `output`: members given replace, the others stay.
-    pub fn apply(&self, output: &mut Output) {
+    /// Apply to `output`: members given replace, the others stay. An output
+    /// whose destination is (or becomes) a channel has no port and protocol
+    /// `udp`; a port or `rtp` for it is refused.
+    pub fn apply(&self, output: &mut Output) -> Result<()> {
+        let to_channel = self
+            .destination
+            .as_deref()
+            .or(output.destination.as_deref())
+            .is_some_and(|d| channel_of(d).is_some());
+        if to_channel {
+            if self.port.is_some() {
+                return Err(invalid("port", CHANNEL_PORT));
+            }
+            if self.protocol.is_some_and(|p| p != Protocol::Udp) {
+                return Err(invalid("protocol", CHANNEL_PROTOCOL));
+            }
+        } else if output.port.is_none() && self.port.is_none() && self.destination.is_some() {
+            return Err(invalid(
+                "port",
+                "is required when the destination becomes an IP address: the UDP port to send to",
+            ));
+        }
         if let Some(d) = &self.description {
             output.description = Some(d.clone());
         }
@@ -171,6 +246,11 @@ impl OutputPatch {
         if let Some(s) = &self.stream_id {
             t.stream_id = Some(s.clone());
         }
+        if to_channel {
+            output.port = None;
+            t.protocol = Protocol::Udp;
+        }
+        Ok(())
     }
 }
 
@@ -202,5 +282,73 @@ mod tests {
             let e = with(b, new_output).unwrap_err();
             assert!(e.message.starts_with(want), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn a_channel_output_takes_a_channel_arn_no_port_and_udp() {
+        let arn = "arn:aws:mediapackage:us-east-1:111122223333:channels/live";
+        let (o, _) = with(json!({"name": "o", "destination": arn}), new_output).unwrap();
+        assert_eq!((o.destination.as_deref(), o.port), (Some(arn), None));
+        assert_eq!(o.transport.unwrap().protocol, Protocol::Udp);
+        with(
+            json!({"name": "o", "destination": arn, "protocol": "udp"}),
+            new_output,
+        )
+        .unwrap();
+        for (body, want) in [
+            (
+                json!({"name": "o", "destination": arn, "port": 5000}),
+                "port: a channel output has no port",
+            ),
+            (
+                json!({"name": "o", "destination": arn, "protocol": "rtp"}),
+                "protocol: a channel output",
+            ),
+            (
+                json!({"name": "o", "destination": arn, "protocol": "srt-listener"}),
+                "protocol: protocol srt-listener is not supported",
+            ),
+            (
+                json!({"name": "o", "destination": "arn:aws:mediapackage:us-east-1:1:origin_endpoints/e"}),
+                "destination: \"arn:aws:mediapackage:us-east-1:1:origin_endpoints/e\" is not a MediaPackage channel ARN",
+            ),
+        ] {
+            let e = with(body, new_output).unwrap_err();
+            assert_eq!(e.status, 400);
+            assert!(e.message.starts_with(want), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn updating_an_output_to_a_channel_drops_its_port_and_back_needs_one() {
+        let arn = "arn:aws:mediapackage:us-east-1:111122223333:channels/live";
+        let base =
+            json!({"name": "o", "protocol": "rtp", "destination": "127.0.0.1", "port": 6000});
+        let (mut o, _) = with(base, new_output).unwrap();
+        let patch = with(json!({"destination": arn}), output_patch).unwrap();
+        patch.apply(&mut o).unwrap();
+        assert_eq!(o.port, None);
+        assert_eq!(o.transport.as_ref().unwrap().protocol, Protocol::Udp);
+        let bad = with(json!({"protocol": "rtp"}), output_patch).unwrap();
+        assert!(
+            bad.apply(&mut o.clone())
+                .unwrap_err()
+                .message
+                .starts_with("protocol:")
+        );
+        let back = with(json!({"destination": "127.0.0.1"}), output_patch).unwrap();
+        assert!(
+            back.apply(&mut o.clone())
+                .unwrap_err()
+                .message
+                .starts_with("port:")
+        );
+        let back = with(
+            json!({"destination": "127.0.0.1", "port": 7000}),
+            output_patch,
+        )
+        .unwrap();
+        back.apply(&mut o).unwrap();
+        assert_eq!(o.port, Some(7000));
     }
 }
