@@ -23,8 +23,10 @@
 //! - `EXT-X-DISCONTINUITY-SEQUENCE` grows by exactly the discontinuities
 //!   that left the window;
 //! - every segment answers 200 `video/MP2T` with `Cache-Control`, and is
-//!   whole MPEG-TS packets (0x47 every 188 bytes); playlists answer 200 with
-//!   an HLS content type and `Cache-Control`.
+//!   whole MPEG-TS packets (0x47 every 188 bytes) with a video PTS that
+//!   follows on from the previous segment's (± tolerance) unless a
+//!   discontinuity intervenes; playlists answer 200 with an HLS content
+//!   type and `Cache-Control`.
 //!
 //! ```no_run
 //! # async fn demo(master: &str) -> anyhow::Result<()> {
@@ -59,6 +61,9 @@ pub struct Expect {
     /// How far a program date time may be from the previous one plus the
     /// durations between them.
     pub pdt_tolerance: Duration,
+    /// How far a segment's first video PTS may be from the previous
+    /// segment's plus its `EXTINF`, when no discontinuity lies between.
+    pub pts_tolerance: Duration,
     /// The longest the live edge may stand still; `None`: three target
     /// durations.
     pub max_stall: Option<Duration>,
@@ -75,6 +80,7 @@ impl Default for Expect {
             program_date_time: false,
             pdt_interval_seconds: None,
             pdt_tolerance: Duration::from_millis(100),
+            pts_tolerance: Duration::from_millis(100),
             max_stall: None,
             variants: None,
             fetch_segments: true,
@@ -344,10 +350,14 @@ pub struct MediaTrack {
     previous: Option<Fetch>,
     /// Every segment seen, by sequence number.
     known: BTreeMap<u64, Segment>,
+    /// The live edge at the first fetch.
+    first_edge: Option<u64>,
     /// When the live edge last moved (or the first fetch).
     edge_moved_at: Option<Duration>,
     /// Segments have left the window: it must be full now.
     full: bool,
+    /// The first video PTS of every segment fetched, by sequence number.
+    pts: BTreeMap<u64, u64>,
     fetches: u32,
 }
 
@@ -364,6 +374,8 @@ pub struct TrackSummary {
     pub segments_seen: usize,
     /// Media seconds covered by the distinct segments seen.
     pub media_seconds: f64,
+    /// The live edge (newest sequence) at the first and the last fetch.
+    pub edges: Option<(u64, u64)>,
     /// Segments fetched and checked.
     pub segments_checked: usize,
 }
@@ -376,8 +388,10 @@ impl MediaTrack {
             expect,
             previous: None,
             known: BTreeMap::new(),
+            first_edge: None,
             edge_moved_at: None,
             full: false,
+            pts: BTreeMap::new(),
             fetches: 0,
         }
     }
@@ -403,6 +417,42 @@ impl MediaTrack {
         }
         self.previous = Some(Fetch { at, playlist, text });
         Ok(new)
+    }
+
+    /// Checks a fetched segment's timing: its first video PTS follows on
+    /// from the previous segment's unless it starts a discontinuity.
+    pub fn observe_segment(&mut self, s: &Segment, body: &[u8]) -> Result<()> {
+        let pts = crate::hls_ts::first_video_pts(body).with_context(|| {
+            format!(
+                "{}: segment {} ({}) has no video PES with a PTS",
+                self.name, s.sequence, s.uri
+            )
+        })?;
+        self.pts.insert(s.sequence, pts);
+        let Some(before) = s.sequence.checked_sub(1) else {
+            return Ok(());
+        };
+        if let (Some(&was), Some(prev), false) = (
+            self.pts.get(&before),
+            self.known.get(&before),
+            s.discontinuity,
+        ) {
+            let hz = crate::hls_ts::PTS_HZ as f64;
+            let want = prev.duration * hz;
+            let got = crate::hls_ts::pts_delta(was, pts) as f64;
+            ensure!(
+                (got - want).abs() <= self.expect.pts_tolerance.as_secs_f64() * hz,
+                "{}: segment {} ({}) starts {:.3} s of PTS after segment {} ({}), whose EXTINF is {:.3} s, and no EXT-X-DISCONTINUITY lies between (PTS {was} then {pts})",
+                self.name,
+                s.sequence,
+                s.uri,
+                got / hz,
+                before,
+                prev.uri,
+                prev.duration
+            );
+        }
+        Ok(())
     }
 
     /// Fails if the live edge has not moved for longer than allowed at `at`.
@@ -434,6 +484,11 @@ impl MediaTrack {
             sequences: first.zip(last),
             segments_seen: self.known.len(),
             media_seconds: self.known.values().map(|s| s.duration).sum(),
+            edges: self.first_edge.zip(
+                self.previous
+                    .as_ref()
+                    .and_then(|p| p.playlist.last_sequence()),
+            ),
             segments_checked,
         }
     }
@@ -447,6 +502,7 @@ impl MediaTrack {
     fn compare(&mut self, at: Duration, now: &MediaPlaylist) -> Result<()> {
         let Some(prev) = &self.previous else {
             self.edge_moved_at = Some(at);
+            self.first_edge = now.last_sequence();
             return Ok(());
         };
         let before = &prev.playlist;
@@ -668,10 +724,11 @@ impl fmt::Display for Report {
         for t in &self.tracks {
             writeln!(
                 f,
-                "  {}: {} fetches, sequences {:?}, {} segments ({:.1} s of media), {} segments fetched",
+                "  {}: {} fetches, sequences {:?}, live edge {:?}, {} segments ({:.1} s of media), {} segments fetched",
                 t.name,
                 t.fetches,
                 t.sequences,
+                t.edges,
                 t.segments_seen,
                 t.media_seconds,
                 t.segments_checked
@@ -796,6 +853,7 @@ pub async fn check_live(
                             )
                         },
                     )?;
+                    track.observe_segment(&s, &body)?;
                     *checked += 1;
                 }
             }
@@ -1083,6 +1141,24 @@ mod tests {
         t.observe(secs(0), with_disc(0, 5, 0).as_bytes()).unwrap();
         t.observe(secs(2), with_disc(1, 5, 0).as_bytes()).unwrap();
         t.observe(secs(4), with_disc(2, 5, 1).as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn a_pts_jump_without_a_discontinuity_fails() {
+        use crate::hls_ts::packet;
+        let mut t = MediaTrack::new("live", expect());
+        let segs = t.observe(secs(0), live(0, 3).as_bytes()).unwrap();
+        t.observe_segment(&segs[0], &packet(900_000, 0)).unwrap();
+        t.observe_segment(&segs[1], &packet(1_080_000, 3)).unwrap();
+        let e = err(t
+            .observe_segment(&segs[2], &packet(1_100_000, 0))
+            .unwrap_err());
+        assert!(
+            e.contains("segment 2 (index_1_2.ts) starts 0.222 s of PTS after segment 1"),
+            "{e}"
+        );
+        let e = err(t.observe_segment(&segs[2], &[0x47; 188]).unwrap_err());
+        assert!(e.contains("no video PES"), "{e}");
     }
 
     #[test]

@@ -39,6 +39,17 @@ impl Pusher {
     /// it, authenticating as `username`/`password` (in the URL, as ffmpeg
     /// users do; ffmpeg answers Basic or Digest challenges).
     pub fn to_ingest(url: &str, username: &str, password: &str) -> Result<Self> {
+        Self::to_ingest_for(url, username, password, None)
+    }
+
+    /// Like [`Pusher::to_ingest`], stopping by itself after `seconds` of
+    /// media when given.
+    pub fn to_ingest_for(
+        url: &str,
+        username: &str,
+        password: &str,
+        seconds: Option<u32>,
+    ) -> Result<Self> {
         let with_auth = url
             .strip_prefix("http://")
             .map(|rest| {
@@ -49,7 +60,11 @@ impl Pusher {
                 )
             })
             .with_context(|| format!("ingest URL {url} is not http://"))?;
-        Self::spawn(&with_auth, &["-method", "PUT"])
+        let mut extra = vec!["-method".to_owned(), "PUT".to_owned()];
+        if let Some(s) = seconds {
+            extra.extend(["-t".to_owned(), s.to_string()]);
+        }
+        Self::spawn(&with_auth, &extra)
     }
 
     /// Write live to `dir` (`channel.m3u8` and the rest), playlists
@@ -57,10 +72,10 @@ impl Pusher {
     pub fn to_dir(dir: &Path) -> Result<Self> {
         let base = dir.join("channel");
         let base = base.to_str().context("temp dir is not UTF-8")?;
-        Self::spawn(base, &["-hls_flags", "+temp_file"])
+        Self::spawn(base, &["-hls_flags".to_owned(), "+temp_file".to_owned()])
     }
 
-    fn spawn(base: &str, extra: &[&str]) -> Result<Self> {
+    fn spawn(base: &str, extra: &[String]) -> Result<Self> {
         ensure!(
             which("ffmpeg").is_some(),
             "ffmpeg is not installed: run ./tests/run, which installs it"
@@ -122,6 +137,24 @@ impl Pusher {
         self.child
             .as_mut()
             .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// Wait up to `limit` for ffmpeg to stop by itself; its exit status.
+    pub async fn wait(&mut self, limit: std::time::Duration) -> Result<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let child = self.child.as_mut().context("ffmpeg is not running")?;
+            if let Some(status) = child.try_wait()? {
+                self.child = None;
+                return Ok(status);
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "ffmpeg did not finish within {limit:?}; its log:\n{}",
+                self.log_tail()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     /// Kill ffmpeg (SIGKILL, as an encoder that dies) and reap it.

@@ -36,6 +36,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub mod awscli;
 pub mod hls_check;
 pub mod hls_push;
+pub mod hls_ts;
 pub mod static_http;
 pub mod transport;
 
