@@ -82,6 +82,9 @@ packet_filter_switch! {
 pub struct Ctx {
     changeset: FilterChangeset<Filter>,
     streams: Vec<Es>,
+    /// The segment's size: each stream's buffer is reserved once from it,
+    /// rather than doubling (and copying) its way up to a few megabytes.
+    segment_len: usize,
 }
 
 impl DemuxContext for Ctx {
@@ -114,10 +117,16 @@ impl DemuxContext for Ctx {
                 let index = match self.streams.iter().position(|s| s.pid == pid) {
                     Some(i) => i,
                     None => {
+                        // Video is most of a segment; audio a small part.
+                        let reserve = if kind.is_video() {
+                            self.segment_len
+                        } else {
+                            self.segment_len / 8
+                        };
                         self.streams.push(Es {
                             kind,
                             pid,
-                            data: Vec::new(),
+                            data: Vec::with_capacity(reserve),
                             pes: Vec::new(),
                             open: None,
                         });
@@ -195,6 +204,7 @@ pub(crate) fn demux(segment: usize, ts: &[u8]) -> Result<Vec<Es>> {
     let mut ctx = Ctx {
         changeset: FilterChangeset::default(),
         streams: Vec::new(),
+        segment_len: ts.len(),
     };
     let mut demux = demultiplex::Demultiplex::new(&mut ctx);
     demux.push(&mut ctx, ts);

@@ -111,7 +111,11 @@ pub(crate) fn video(streams: &[&Es], kind: EsKind, reference: Option<u64>) -> Re
                 stream: "video",
             });
         }
-        let mut run = Run::default();
+        let mut run = Run {
+            samples: Vec::with_capacity(us.len()),
+            // Start codes (3-4 bytes) become 4-byte lengths: a little more room.
+            data: Vec::with_capacity(es.data.len() + 4 * us.len()),
+        };
         let mut times = Vec::with_capacity(us.len());
         for u in us {
             let start = run.data.len();
@@ -180,7 +184,10 @@ pub(crate) fn audio(streams: &[&Es], reference: Option<u64>) -> Result<Built> {
     let mut runs = Vec::with_capacity(streams.len());
     for (segment, es) in streams.iter().enumerate() {
         let (frames, _partial_tail) = aac::frames(&es.data)?;
-        let mut run = Run::default();
+        let mut run = Run {
+            samples: Vec::with_capacity(frames.len()),
+            data: Vec::with_capacity(es.data.len()),
+        };
         let mut pes = es.pes.iter().peekable();
         for frame in frames {
             let cfg = *config.get_or_insert(frame.config);
