@@ -275,6 +275,40 @@ mod tests {
         assert_eq!(r.ue(), None);
     }
 
+    fn config(hvcc: mp4_atom::Hvcc) -> Config {
+        Config {
+            vps: vec![],
+            sps: vec![],
+            pps: vec![],
+            width: 0,
+            height: 0,
+            hvcc,
+        }
+    }
+
+    #[test]
+    fn codec_strings_follow_iso_14496_15_annex_e() {
+        // The examples of ISO/IEC 14496-15 E.3.
+        let main = mp4_atom::Hvcc {
+            general_profile_idc: 1,
+            general_profile_compatibility_flags: [0x60, 0, 0, 0],
+            general_level_idc: 93,
+            general_constraint_indicator_flags: [0xb0, 0, 0, 0, 0, 0],
+            ..Default::default()
+        };
+        assert_eq!(config(main.clone()).codec(), "hvc1.1.6.L93.B0");
+        let main10_high = mp4_atom::Hvcc {
+            general_profile_space: 1,
+            general_tier_flag: true,
+            general_profile_idc: 2,
+            general_profile_compatibility_flags: [0x20, 0, 0, 0],
+            general_level_idc: 120,
+            general_constraint_indicator_flags: [0x90, 0, 0, 0x01, 0, 0],
+            ..main
+        };
+        assert_eq!(config(main10_high).codec(), "hvc1.A2.4.H120.90.0.0.1");
+    }
+
     #[test]
     fn a_truncated_sps_is_none_not_a_panic() {
         assert_eq!(Sps::parse(&[0x01, 0x01]), None);
