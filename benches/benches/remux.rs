@@ -1,7 +1,8 @@
 //! Cost of the just-in-time TS→CMAF remux (issue 5), measured natively on
 //! the sans-IO crate the packager will run: one 2-second 720p segment
 //! (H.264 High with B-frames at ~3 Mb/s + AAC) into its video and audio
-//! fragments, a whole four-segment batch, and the init-only case.
+//! fragments, the same for one track only (what a DASH request needs), and a
+//! whole four-segment batch.
 //! Criterion prints throughput; the bench also prints µs per MB of TS.
 //! The in-component comparison comes when the packager links the crate.
 //! `cargo bench -p tributary-benches --bench remux` (needs ffmpeg for the fixture).
@@ -12,7 +13,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::process::Command;
 use std::time::Instant;
-use tributary_fmp4::{Options, remux};
+use tributary_fmp4::{Options, TrackKind, remux};
 
 /// Four 2-second TS segments made by ffmpeg, the way an encoder pushes them.
 fn segments() -> Vec<Vec<u8>> {
@@ -82,6 +83,19 @@ fn bench(c: &mut Criterion) {
     report("remux_one_720p_segment", one[0].len(), || {
         black_box(remux(black_box(&one), &options).unwrap());
     });
+    for kind in [TrackKind::Video, TrackKind::Audio] {
+        let only = Options {
+            only: Some(kind),
+            ..Options::default()
+        };
+        report(
+            &format!("remux_one_720p_segment_{kind:?}_only"),
+            one[0].len(),
+            || {
+                black_box(remux(black_box(&one), &only).unwrap());
+            },
+        );
+    }
     let total: usize = all.iter().map(|s| s.len()).sum();
     report("remux_four_720p_segments", total, || {
         black_box(remux(black_box(&all), &options).unwrap());
@@ -91,6 +105,13 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(one[0].len() as u64));
     g.bench_function("one_720p_segment", |b| {
         b.iter(|| remux(black_box(&one), &options).unwrap())
+    });
+    let audio = Options {
+        only: Some(TrackKind::Audio),
+        ..Options::default()
+    };
+    g.bench_function("one_720p_segment_audio_only", |b| {
+        b.iter(|| remux(black_box(&one), &audio).unwrap())
     });
     g.throughput(Throughput::Bytes(total as u64));
     g.bench_function("four_720p_segments", |b| {

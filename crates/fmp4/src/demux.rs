@@ -2,6 +2,7 @@
 //! PES reassembly are the library's; this module only gathers each media
 //! stream's PES packets (payload and 33-bit PTS/DTS) of one segment.
 
+use crate::TrackKind;
 use crate::error::{Error, Result};
 use mpeg2ts_reader::demultiplex::{
     self, DemuxContext, FilterChangeset, FilterRequest, NullPacketFilter, PatPacketFilter,
@@ -33,6 +34,14 @@ impl EsKind {
 
     pub(crate) fn is_video(self) -> bool {
         matches!(self, Self::H264 | Self::Hevc)
+    }
+
+    fn track_kind(self) -> TrackKind {
+        if self.is_video() {
+            TrackKind::Video
+        } else {
+            TrackKind::Audio
+        }
     }
 }
 
@@ -82,6 +91,8 @@ packet_filter_switch! {
 pub struct Ctx {
     changeset: FilterChangeset<Filter>,
     streams: Vec<Es>,
+    /// Keep only streams of this kind (`None`: all).
+    only: Option<TrackKind>,
     /// The segment's size: each stream's buffer is reserved once from it,
     /// rather than doubling (and copying) its way up to a few megabytes.
     segment_len: usize,
@@ -112,6 +123,9 @@ impl DemuxContext for Ctx {
                 let Some(kind) = EsKind::from_stream_type(stream_type) else {
                     return Filter::Null(NullPacketFilter::default());
                 };
+                if self.only.is_some_and(|only| only != kind.track_kind()) {
+                    return Filter::Null(NullPacketFilter::default());
+                }
                 let pid = u16::from(stream_info.elementary_pid());
                 // A repeated PMT announces the same PID again; keep one buffer.
                 let index = match self.streams.iter().position(|s| s.pid == pid) {
@@ -199,11 +213,13 @@ impl ElementaryStreamConsumer<Ctx> for Consumer {
 
 /// Demultiplexes one segment into its H.264/HEVC/ADTS streams, in PMT order.
 /// `segment` is the index for error messages.
-pub(crate) fn demux(segment: usize, ts: &[u8]) -> Result<Vec<Es>> {
+/// With `only`, streams of the other kind are skipped.
+pub(crate) fn demux(segment: usize, ts: &[u8], only: Option<TrackKind>) -> Result<Vec<Es>> {
     check_packets(segment, ts)?;
     let mut ctx = Ctx {
         changeset: FilterChangeset::default(),
         streams: Vec::new(),
+        only,
         segment_len: ts.len(),
     };
     let mut demux = demultiplex::Demultiplex::new(&mut ctx);

@@ -58,6 +58,10 @@ pub struct Options {
     /// count (e.g. the previous segment's extended PTS). `None`: the first
     /// timestamp is taken as it is, in the first 26.5-hour period.
     pub timeline_reference: Option<u64>,
+    /// Remux only this kind of track (a DASH or CMAF HLS request is for one
+    /// track; the other's samples are then not even copied out of the TS).
+    /// `None`: every track.
+    pub only: Option<TrackKind>,
 }
 
 impl Default for Options {
@@ -65,6 +69,7 @@ impl Default for Options {
         Self {
             sequence_number: 1,
             timeline_reference: None,
+            only: None,
         }
     }
 }
@@ -121,9 +126,10 @@ pub struct Fragment {
     pub sequence_number: u32,
     /// `tfdt`: the first sample's decode time, in the track's timescale.
     pub base_media_decode_time: u64,
-    /// The first sample's composition offset (PTS − DTS): the fragment's
-    /// earliest presentation time is usually `base_media_decode_time` plus this.
-    pub first_composition_offset: i64,
+    /// The earliest presentation time of its samples (min of DTS + PTS−DTS),
+    /// in the track's timescale: a DASH SegmentTimeline `t`, an HLS
+    /// segment's start.
+    pub earliest_presentation_time: u64,
     /// Sum of the sample durations, in the track's timescale.
     pub duration: u64,
     /// Number of samples.
@@ -145,11 +151,12 @@ pub fn remux(segments: &[&[u8]], options: &Options) -> Result<Remux> {
     let demuxed: Vec<Vec<Es>> = segments
         .iter()
         .enumerate()
-        .map(|(i, ts)| demux::demux(i, ts))
+        .map(|(i, ts)| demux::demux(i, ts, options.only))
         .collect::<Result<_>>()?;
     // The rendition's streams: the first video and the first audio stream of
     // the first segment's program; later segments are matched by kind.
     let first = &demuxed[0];
+    // (With `only`, the demuxer kept just that kind.)
     let video_kind = first.iter().find(|s| s.kind.is_video()).map(|s| s.kind);
     let has_audio = first.iter().any(|s| s.kind == EsKind::Adts);
     if video_kind.is_none() && !has_audio {
@@ -197,7 +204,12 @@ fn finish(id: u32, kind: TrackKind, built: Built, options: &Options) -> Result<T
             Ok(Fragment {
                 sequence_number,
                 base_media_decode_time: first.map_or(0, |s| s.dts),
-                first_composition_offset: first.map_or(0, |s| s.cts),
+                earliest_presentation_time: run
+                    .samples
+                    .iter()
+                    .map(|s| s.dts.saturating_add_signed(s.cts))
+                    .min()
+                    .unwrap_or(0),
                 duration: run.samples.iter().map(|s| u64::from(s.duration)).sum(),
                 samples: u32::try_from(run.samples.len()).unwrap_or(u32::MAX),
                 bytes: mux::fragment(id, sequence_number, video, run)?,

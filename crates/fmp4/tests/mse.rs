@@ -120,8 +120,7 @@ fn chromium_buffers_each_track_without_a_gap_and_plays_the_video() {
         let scale = f64::from(track.timescale);
         let first = &track.fragments[0];
         let last = track.fragments.last().unwrap();
-        let start =
-            (first.base_media_decode_time as f64 + first.first_composition_offset as f64) / scale;
+        let start = first.earliest_presentation_time as f64 / scale;
         let end = (last.base_media_decode_time + last.duration) as f64 / scale;
         assert!(
             (r[0].0 - start).abs() < 0.03,

@@ -225,6 +225,14 @@ fn b_frames_get_composition_offsets_from_pts_minus_dts() {
     }
     pts.sort_unstable();
     assert!(pts.windows(2).all(|w| w[1] - w[0] == 3600));
+    // Each fragment starts presenting where the previous one stops.
+    for w in video.fragments.windows(2) {
+        assert_eq!(
+            w[1].earliest_presentation_time,
+            w[0].earliest_presentation_time + w[0].duration
+        );
+    }
+    assert_eq!(video.fragments[0].earliest_presentation_time, pts[0]);
     // ffprobe agrees on the first frame's PTS in the TS and in our output.
     let first_ts_pts: u64 = ffprobe(&[
         "-select_streams",
@@ -318,6 +326,7 @@ fn segments_remuxed_one_at_a_time_equal_the_batch() {
         let options = Options {
             sequence_number: 1 + i as u32,
             timeline_reference: previous_pts,
+            ..Options::default()
         };
         let one = remux(&[seg.as_slice()], &options).unwrap();
         for (a, b) in one.tracks.iter().zip(&batch.tracks) {
@@ -329,6 +338,26 @@ fn segments_remuxed_one_at_a_time_equal_the_batch() {
             );
         }
         previous_pts = Some(one.tracks[0].fragments[0].base_media_decode_time);
+    }
+}
+
+#[test]
+fn one_kind_of_track_can_be_remuxed_alone() {
+    let f = h264_aac();
+    let both = remux_all(f);
+    for kind in [TrackKind::Video, TrackKind::Audio] {
+        let options = Options {
+            only: Some(kind),
+            ..Options::default()
+        };
+        let one = remux(&f.refs(), &options).unwrap();
+        assert_eq!(one.tracks.len(), 1);
+        let (a, b) = (&one.tracks[0], both.track(kind).unwrap());
+        assert_eq!(a.kind, kind);
+        assert_eq!(a.init, b.init);
+        for (x, y) in a.fragments.iter().zip(&b.fragments) {
+            assert_eq!(x.bytes, y.bytes);
+        }
     }
 }
 
