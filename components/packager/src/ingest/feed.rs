@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use tributary_hls::ingest::{IngestMedia, IngestSegment};
 
 /// Most uploads a feed remembers; the oldest beyond go (a standby encoder
 /// with a day-long startover window would otherwise grow the record without
@@ -32,6 +33,72 @@ pub struct Feed {
     /// detection).
     #[serde(default)]
     pub last_appended: BTreeMap<u32, u64>,
+    /// By media playlist name, what it listed last: a segment whose PUT
+    /// finishes after the playlist that lists it (encoders do not wait for
+    /// answers, so the two race) is appended when it arrives, not one
+    /// playlist later.
+    #[serde(default)]
+    pub listings: BTreeMap<String, Listing>,
+}
+
+/// A media playlist as last PUT, reduced to what appending reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
+    /// `#EXT-X-TARGETDURATION`.
+    pub target_duration_s: u32,
+    /// The listed segments: encoder sequence, URI, duration (ms),
+    /// discontinuity before it, program date time (ms).
+    pub segments: Vec<(u64, String, u32, bool, Option<i64>)>,
+}
+
+impl Listing {
+    /// What `media` lists.
+    pub fn of(media: &IngestMedia) -> Self {
+        Self {
+            target_duration_s: media.target_duration_s,
+            segments: media
+                .segments
+                .iter()
+                .map(|s| {
+                    (
+                        s.sequence,
+                        s.uri.clone(),
+                        s.duration_ms,
+                        s.discontinuity,
+                        s.program_date_time_ms,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The playlist again.
+    pub fn media(&self) -> IngestMedia {
+        IngestMedia {
+            target_duration_s: self.target_duration_s,
+            media_sequence: self.segments.first().map_or(0, |s| s.0),
+            discontinuity_sequence: 0,
+            segments: self
+                .segments
+                .iter()
+                .map(
+                    |(sequence, uri, duration_ms, discontinuity, pdt)| IngestSegment {
+                        sequence: *sequence,
+                        uri: uri.clone(),
+                        duration_ms: *duration_ms,
+                        discontinuity: *discontinuity,
+                        program_date_time_ms: *pdt,
+                    },
+                )
+                .collect(),
+            ended: false,
+        }
+    }
+
+    /// Whether it lists `file`.
+    pub fn lists(&self, file: &str) -> bool {
+        self.segments.iter().any(|s| s.1 == file)
+    }
 }
 
 /// One stored segment PUT.

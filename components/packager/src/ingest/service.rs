@@ -27,7 +27,7 @@ use tributary_mediapackage::{ChannelRecord, EndpointRecord, keys};
 
 use crate::ingest::append::{Feeding, Plan, append};
 use crate::ingest::channel::{self, Role};
-use crate::ingest::feed::{Feed, Upload};
+use crate::ingest::feed::{Feed, Listing, Upload};
 use crate::ingest::keys::{blob_origin, feed as feed_key};
 use crate::ingest::stored;
 
@@ -114,20 +114,34 @@ pub fn begin(b: &impl Backend, channel: &Channel) -> Result<(), Fault> {
     Ok(())
 }
 
-/// Records a stored segment as the latest PUT of `file` by `ingest`.
+/// Records a stored segment as the latest PUT of `file` by `ingest` at
+/// `now_ms`; when the endpoint's last playlist of a rendition already
+/// listed it, that playlist is taken in again now.
 pub fn segment_stored(
     b: &impl Backend,
     channel: &Channel,
     ingest: &str,
     file: &str,
     upload: Upload,
-) -> Result<(), Fault> {
-    let orphans = b.update(&feed_key(&channel.id, ingest), |stored| {
+    now_ms: i64,
+) -> Result<Option<MediaOutcome>, Fault> {
+    let (orphans, listed) = b.update(&feed_key(&channel.id, ingest), |stored| {
         let (mut feed, mut orphans) = Feed::of_channel(stored, &channel.created_at);
         orphans.extend(feed.record(file, upload.clone()));
-        Ok(Change::Write(feed, orphans))
+        let listed = feed
+            .listings
+            .iter()
+            .find(|(_, l)| l.lists(file))
+            .map(|(name, l)| (name.clone(), l.media()));
+        Ok(Change::Write(feed, (orphans, listed)))
     })?;
-    delete_blobs(b, &orphans)
+    delete_blobs(b, &orphans)?;
+    match listed {
+        Some((playlist, listing)) => {
+            media(b, channel, ingest, &playlist, &listing, now_ms).map(Some)
+        }
+        None => Ok(None),
+    }
 }
 
 /// Takes in a master playlist: the channel's renditions.
@@ -153,7 +167,16 @@ pub fn media(
 ) -> Result<MediaOutcome, Fault> {
     let created_at = channel.created_at.as_str();
     let my_feed_key = feed_key(&channel.id, ingest);
-    let (feed, _) = Feed::of_channel(b.get(&my_feed_key)?, created_at);
+    let listed = Listing::of(listing);
+    let feed = b.update(&my_feed_key, |stored| {
+        let (mut feed, _) = Feed::of_channel(stored, created_at);
+        Ok(if feed.listings.get(file) == Some(&listed) {
+            Change::Keep(feed)
+        } else {
+            feed.listings.insert(file.to_owned(), listed.clone());
+            Change::Write(feed.clone(), feed)
+        })
+    })?;
     let delivers = listing
         .segments
         .iter()

@@ -118,7 +118,7 @@ fn segment(
     // The PUT's time is when it finished: the segment's end, live.
     let at_ms = now_ms_after().max(now_ms);
     let upload = Upload { key, at_ms, pts };
-    service::segment_stored(stores, channel, ingest, file, upload)?;
+    service::segment_stored(stores, channel, ingest, file, upload, now_ms)?;
     Ok(Reply::done())
 }
 

@@ -195,10 +195,16 @@ impl Encoder {
         format!("{}_{seq}.ts", self.playlist.trim_end_matches(".m3u8"))
     }
 
-    /// PUTs its next segment at `now_ms` (stored, not yet listed).
+    /// Lists the next segment in the playlist before its PUT finished.
+    pub fn announce_next(&mut self) {
+        self.listed.push(self.next);
+    }
+
+    /// PUTs its next segment at `now_ms` (listed by the next playlist).
     pub fn put_segment(&mut self, m: &Memory, now_ms: i64) {
         let seq = self.next;
         self.next += 1;
+        let announced = self.listed.last() == Some(&seq);
         let file = self.file(seq);
         let key = segment_blob("live", self.ingest, now_ms, seq, &file);
         m.blobs.borrow_mut().insert(key.clone());
@@ -207,8 +213,10 @@ impl Encoder {
             at_ms: now_ms,
             pts: Some(self.pts_base + seq * 180_000),
         };
-        service::segment_stored(m, &m.channel(), self.ingest, &file, upload).unwrap();
-        self.listed.push(seq);
+        service::segment_stored(m, &m.channel(), self.ingest, &file, upload, now_ms).unwrap();
+        if !announced {
+            self.listed.push(seq);
+        }
     }
 
     /// PUTs its playlist at `now_ms`.

@@ -127,3 +127,18 @@ fn a_deleted_and_recreated_channel_starts_afresh() {
     assert_eq!(m.state().channel_created_at, "c2");
     assert!(old_keys.iter().all(|k| !m.blobs.borrow().contains(k)));
 }
+
+#[test]
+fn a_segment_whose_put_ends_after_its_playlist_is_appended_when_it_arrives() {
+    let m = Memory::with_channel("c1");
+    let mut a = Encoder::new("a");
+    a.push(&m, T0 + 2000);
+    // The playlist listing segment 1 is taken in before segment 1's PUT ends.
+    a.announce_next();
+    let out = a.put_playlist(&m, T0 + 4000);
+    assert_eq!((out.appended, m.index(1).segments.len()), (0, 1));
+    a.put_segment(&m, T0 + 4100);
+    let index = m.index(1);
+    assert_eq!(sequences(&index), vec![1, 2]);
+    assert!(m.feed("a").uploads.is_empty());
+}
