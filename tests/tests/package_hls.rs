@@ -688,7 +688,9 @@ async fn ingest_stores_nothing_from_wrong_credentials_or_truncated_segments() ->
         }
     };
 
-    // ffmpeg with a wrong password: every PUT is refused.
+    // ffmpeg with a wrong password. (ffmpeg cannot tell: after the first
+    // challenge it streams each body before reading the answer, and never
+    // reads it; what counts is what the server kept.)
     let mut wrong = Pusher::to_ingest_for(
         &ingest[0].url,
         &ingest[0].username,
@@ -696,14 +698,6 @@ async fn ingest_stores_nothing_from_wrong_credentials_or_truncated_segments() ->
         Some(4),
     )?;
     wrong.wait(Duration::from_secs(30)).await?;
-    let log = wrong.log_tail();
-    ensure!(
-        log.contains("401")
-            || log.contains("403")
-            || log.contains("Unauthorized")
-            || log.contains("Forbidden"),
-        "ffmpeg with a wrong password reported no refusal:\n{log}"
-    );
     nothing_playable("after ffmpeg pushed with a wrong password").await?;
 
     // By hand: no credentials, a wrong password, the other endpoint's.
