@@ -10,7 +10,7 @@
 //! Timing: video runs on the 90 kHz TS clock, audio on its sample rate.
 //! `tfdt` is the first sample's DTS with the 33-bit wrap carried; sample
 //! durations are DTS differences (a segment's last sample runs to the next
-//! segment's first, or repeats the previous duration); composition offsets
+//! segment's first, or lasts the most common duration); composition offsets
 //! are PTS − DTS (`trun` version 1, so negative offsets are legal); sync
 //! samples are IDR (HEVC: IRAP) pictures; AAC frames last 1024 samples.
 //!

@@ -10,8 +10,7 @@ use crate::timeline::{self, Unwrapper};
 
 /// The 90 kHz clock of MPEG-TS timestamps, and of video tracks.
 pub(crate) const TS_CLOCK: u32 = 90_000;
-/// Frame duration used when a segment holds one video frame and nothing
-/// follows it: 1/30 s.
+/// Frame duration used when no two frames give a DTS difference: 1/30 s.
 const FALLBACK_FRAME: u32 = 3000;
 
 /// One MP4 sample.
@@ -146,33 +145,50 @@ pub(crate) fn video(streams: &[&Es], kind: EsKind, reference: Option<u64>) -> Re
     }
 
     // Durations from DTS differences; a segment's last sample runs to the
-    // next segment's first, or lasts as long as the one before it.
-    let mut previous = FALLBACK_FRAME;
+    // next segment's first. The very last one, which nothing follows, lasts
+    // the frame duration: the most common difference (not the one before
+    // it, which may span a lost picture).
     for i in 0..runs.len() {
         let next_first = dts.get(i + 1).and_then(|t| t.first().copied());
-        let n = runs[i].samples.len();
-        for j in 0..n {
-            let next = dts[i].get(j + 1).copied().or(next_first);
-            let duration = match next {
-                Some(next) => {
-                    u32::try_from(next.saturating_sub(dts[i][j])).map_err(|_| Error::Malformed {
-                        stream: "video",
-                        reason: "a gap of more than 13 hours between frames".into(),
-                    })?
-                }
-                None => previous,
+        for j in 0..runs[i].samples.len() {
+            let Some(next) = dts[i].get(j + 1).copied().or(next_first) else {
+                continue;
             };
-            runs[i].samples[j].duration = duration;
-            if duration > 0 {
-                previous = duration;
-            }
+            runs[i].samples[j].duration =
+                u32::try_from(next.saturating_sub(dts[i][j])).map_err(|_| Error::Malformed {
+                    stream: "video",
+                    reason: "a gap of more than 13 hours between frames".into(),
+                })?;
         }
+    }
+    let frame = frame_duration(&runs);
+    if let Some(last) = runs.last_mut().and_then(|r| r.samples.last_mut()) {
+        last.duration = frame;
     }
     Ok(Built {
         codec,
         timescale: TS_CLOCK,
         runs,
     })
+}
+
+/// The most common positive sample duration (the smaller on a tie), or
+/// 1/30 s when there is none.
+fn frame_duration(runs: &[Run]) -> u32 {
+    let mut durations: Vec<u32> = runs
+        .iter()
+        .flat_map(|r| &r.samples)
+        .map(|s| s.duration)
+        .filter(|&d| d > 0)
+        .collect();
+    durations.sort_unstable();
+    let mut best = (0, FALLBACK_FRAME);
+    for group in durations.chunk_by(|a, b| a == b) {
+        if group.len() > best.0 {
+            best = (group.len(), group[0]);
+        }
+    }
+    best.1
 }
 
 /// The audio track: `streams[i]` is segment `i`'s ADTS stream.
@@ -183,7 +199,7 @@ pub(crate) fn audio(streams: &[&Es], reference: Option<u64>) -> Result<Built> {
     let mut expected: Option<u64> = None;
     let mut runs = Vec::with_capacity(streams.len());
     for (segment, es) in streams.iter().enumerate() {
-        let (frames, _partial_tail) = aac::frames(&es.data)?;
+        let aac::Frames { frames, .. } = aac::frames(&es.data)?;
         let mut run = Run {
             samples: Vec::with_capacity(frames.len()),
             data: Vec::with_capacity(es.data.len()),

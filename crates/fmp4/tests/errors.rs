@@ -140,3 +140,39 @@ fn flipped_bytes_never_panic() {
     // sync byte, PES header or ADTS header does not.
     assert!(ok > 0 && err > 0, "ok {ok}, err {err}");
 }
+
+#[test]
+fn lost_packets_leave_gaps_not_errors() {
+    let f = h264_aac();
+    let seg = &f.segments[1];
+    let whole = run(&[seg]).unwrap();
+    let packets = seg.len() / 188;
+    // Lose 3 packets at a time (a UDP datagram carries 7), at 20 places. The
+    // demuxer drops a PES packet it lost part of: one picture (whose bytes
+    // are then missing), or one audio PES (ffmpeg fills one with ~15 frames),
+    // whose gap the next PES's PTS closes: the fragment keeps its length.
+    for k in 1..=20 {
+        let at = packets * k / 21;
+        let mut damaged = seg[..at * 188].to_vec();
+        damaged.extend_from_slice(&seg[(at + 3) * 188..]);
+        let out = run(&[&damaged]).unwrap_or_else(|e| panic!("packets {at}..{}: {e}", at + 3));
+        assert_eq!(out.tracks.len(), 2);
+        for (a, b) in out.tracks.iter().zip(&whole.tracks) {
+            let (x, y) = (&a.fragments[0], &b.fragments[0]);
+            let lost = if a.resolution.is_some() { 1 } else { 16 };
+            assert!(
+                x.samples + lost >= y.samples && x.samples <= y.samples,
+                "{}: {} of {} samples",
+                a.codec,
+                x.samples,
+                y.samples
+            );
+            assert_eq!(
+                x.base_media_decode_time, y.base_media_decode_time,
+                "{}",
+                a.codec
+            );
+            assert_eq!(x.duration, y.duration, "{}: packets {at}..", a.codec);
+        }
+    }
+}
