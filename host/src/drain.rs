@@ -22,12 +22,18 @@ const MAX_DRAIN_TIME: Duration = Duration::from_secs(10);
 /// A request body that, when dropped unfinished, drains the rest in the background.
 pub struct DrainOnDrop {
     inner: Option<Incoming>,
+    linger: bool,
 }
 
 impl DrainOnDrop {
-    /// Wrap `body`.
-    pub fn new(body: Incoming) -> Self {
-        Self { inner: Some(body) }
+    /// Wrap `body`; `linger = false` drops an unread body without reading
+    /// it (the client sent `Expect: 100-continue`: reading would send
+    /// `100 Continue` after the component refused it).
+    pub fn new(body: Incoming, linger: bool) -> Self {
+        Self {
+            inner: Some(body),
+            linger,
+        }
     }
 }
 
@@ -59,6 +65,9 @@ impl Drop for DrainOnDrop {
         let Some(mut body) = self.inner.take() else {
             return;
         };
+        if !self.linger {
+            return;
+        }
         if body.is_end_stream() || body.size_hint().lower() > MAX_DRAIN_BYTES {
             return;
         }

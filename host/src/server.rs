@@ -68,6 +68,10 @@ pub async fn serve(
                 });
                 let conn = http1::Builder::new()
                     .keep_alive(true)
+                    // Finish a request whose client closed after sending it:
+                    // ffmpeg's HLS PUT sends the body and closes without
+                    // reading the answer, and the upload must still be stored.
+                    .half_close(true)
                     .timer(hyper_util::rt::TokioTimer::new())
                     .header_read_timeout(HEADER_READ_TIMEOUT)
                     .serve_connection(TokioIo::new(stream), service);
@@ -131,7 +135,15 @@ async fn handle(
 
     let _permit = shared.concurrency.acquire().await;
     shared.metrics.in_flight(1);
-    let req = req.map(crate::drain::DrainOnDrop::new);
+    // A client that sent `Expect: 100-continue` waits for our word before
+    // sending the body: one answered without reading it must not be told to
+    // go ahead by the lingering read (ffmpeg then sends the body and never
+    // retries with the credentials the 401 asked for).
+    let expects_continue = req
+        .headers()
+        .get(hyper::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let req = req.map(|body| crate::drain::DrainOnDrop::new(body, !expects_continue));
     let resp = match shared.runtime.handle(component, req).await {
         Ok(resp) => resp,
         Err(Failure::Timeout) => {
