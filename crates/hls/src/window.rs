@@ -9,10 +9,11 @@
 //! - **Time-shift** (needs `StartoverWindowSeconds`): `start` must lie within
 //!   the startover window and not in the future, `end` after its beginning
 //!   and after `start`, at most 24 hours apart. With `start` the playlist
-//!   lists groups starting at or after it (up to `end`, or 24 hours), grows
+//!   lists the groups from the one playing at it (up to `end`, or 24 hours), grows
 //!   as an `EVENT` playlist and becomes `VOD` with `#EXT-X-ENDLIST` once
 //!   `end` has passed; with `end` alone it is the live window ending at `end`.
-//!   A group is in a range when its first segment starts in it.
+//!   A group is in a range when it overlaps it: the group playing at
+//!   `start` is listed first, and the last is the one playing at `end`.
 
 use crate::endpoint::{HlsEndpoint, PlaylistType};
 use crate::group::{Grouping, combine_factor};
@@ -93,8 +94,11 @@ pub fn window(
     };
     let lo = match request.start_ms {
         Some(start) => {
-            let raw = segs[..visible].partition_point(|s| s.program_date_time_ms < start);
-            g.first_group_start(raw, visible)
+            // The group still playing at `start` comes first, so playback
+            // covers `start` itself (the first segment ending after it).
+            let raw = segs[..visible].partition_point(|s| s.end_ms() <= start);
+            let holding = (raw < visible).then(|| g.group_start_of(raw)).flatten();
+            holding.or_else(|| g.first_group_start(raw, visible))
         }
         None => live_start(&g, index, visible, until, window_ms),
     };

@@ -380,6 +380,37 @@ fn a_start_without_end_grows_as_an_event_playlist() {
 }
 
 #[test]
+fn a_start_inside_a_segment_lists_the_segment_playing_at_it() {
+    let mut enc = Encoder::new(2, 2000);
+    let now = T0 + 200_000;
+    enc.run_until(now);
+    // segment 50 plays 100..102 s: a start at 101 s begins with it
+    let e = HlsEndpoint {
+        startover_window_s: Some(3600),
+        ..endpoint(10, 2)
+    };
+    let q = format!(
+        "start={}&end={}",
+        (T0 + 101_000) / 1000,
+        (T0 + 109_000) / 1000
+    );
+    let (_, p) = render(&enc.index, &e, &q, now);
+    assert_eq!(numbers(&p), [50, 51, 52, 53, 54]);
+    // combined 6 s segments: group 17 (inputs 51..54) plays 102..108 s
+    let e = HlsEndpoint {
+        startover_window_s: Some(3600),
+        ..endpoint(30, 6)
+    };
+    let q = format!(
+        "start={}&end={}",
+        (T0 + 103_000) / 1000,
+        (T0 + 109_000) / 1000
+    );
+    let (_, p) = render(&enc.index, &e, &q, now);
+    assert_eq!(numbers(&p), [17, 18]);
+}
+
+#[test]
 fn an_end_in_the_future_slides_until_it_passes_then_ends() {
     let mut enc = Encoder::new(2, 2000);
     let e = HlsEndpoint {
