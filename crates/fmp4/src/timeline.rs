@@ -10,8 +10,9 @@ pub fn extend(ts: u64, reference: u64) -> u64 {
     let ts = ts & (WRAP - 1);
     let candidate = (reference & !(WRAP - 1)) | ts;
     let half = WRAP / 2;
-    if candidate + half < reference {
-        candidate + WRAP
+    if candidate.saturating_add(half) < reference {
+        // (Saturates only for references within one period of u64::MAX.)
+        candidate.saturating_add(WRAP)
     } else if candidate > reference.saturating_add(half) && candidate >= WRAP {
         candidate - WRAP
     } else {
@@ -56,6 +57,13 @@ mod tests {
         assert_eq!(extend(WRAP - 3000, WRAP + 10), WRAP - 3000);
         // Nothing before zero.
         assert_eq!(extend(WRAP - 3000, 10), WRAP - 3000);
+    }
+
+    #[test]
+    fn extreme_references_do_not_overflow() {
+        assert!(extend(5, u64::MAX) > u64::MAX - WRAP);
+        assert_eq!(extend(WRAP - 1, 0), WRAP - 1);
+        assert_eq!(extend(u64::MAX, 0), WRAP - 1);
     }
 
     #[test]

@@ -263,7 +263,7 @@ pub(crate) fn audio(streams: &[&Es], reference: Option<u64>) -> Result<Built> {
                 size: size_of(frame.payload.len())?,
                 sync: true,
             });
-            expected = Some(time + u64::from(aac::FRAME_SAMPLES));
+            expected = Some(time.saturating_add(u64::from(aac::FRAME_SAMPLES)));
         }
         if run.samples.is_empty() {
             return Err(Error::EmptySegment {

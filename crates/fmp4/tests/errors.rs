@@ -176,3 +176,14 @@ fn lost_packets_leave_gaps_not_errors() {
         }
     }
 }
+
+#[test]
+fn a_reference_at_the_end_of_time_is_not_a_panic() {
+    let f = h264_aac();
+    let options = Options {
+        timeline_reference: Some(u64::MAX),
+        ..Options::default()
+    };
+    let out = remux(&f.refs()[..1], &options).unwrap();
+    assert!(out.tracks[0].fragments[0].base_media_decode_time > u64::MAX / 2);
+}
