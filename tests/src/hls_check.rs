@@ -19,7 +19,7 @@
 //! - with program date times on: the first segment has one, tags are at most
 //!   an interval (plus a segment) apart, each is the previous one plus the
 //!   durations between (± tolerance) unless a discontinuity intervenes, and
-//!   every tag parses as RFC 3339;
+//!   every tag parses as RFC 3339, and date-times only ever increase;
 //! - `EXT-X-DISCONTINUITY-SEQUENCE` grows by exactly the discontinuities
 //!   that left the window;
 //! - every segment answers 200 `video/MP2T` with `Cache-Control`, and is
@@ -285,6 +285,15 @@ fn check_program_date_times(p: &MediaPlaylist, expect: &Expect) -> Result<()> {
         if let Some(pdt) = s.program_date_time_ms
             && let Some((tagged, before, since)) = last
         {
+            // One live channel's clock never stands still or runs back,
+            // discontinuity or not.
+            ensure!(
+                pdt > before,
+                "segment {}'s EXT-X-PROGRAM-DATE-TIME {} is not after segment {tagged}'s {}: the program's clock stands still or runs back",
+                s.sequence,
+                iso(pdt),
+                iso(before)
+            );
             if !s.discontinuity {
                 let want = before as f64 + since * 1000.0;
                 ensure!(
@@ -1070,6 +1079,21 @@ mod tests {
         MediaTrack::new("x", expect())
             .observe(secs(0), p.as_bytes())
             .unwrap();
+    }
+
+    #[test]
+    fn a_program_date_time_standing_still_fails_even_after_a_discontinuity() {
+        let p = live(0, 3).replace(
+            &format!("#EXT-X-PROGRAM-DATE-TIME:{}", iso(T0 + 4000)),
+            &format!(
+                "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:{}",
+                iso(T0 + 2000)
+            ),
+        );
+        let e = err(MediaTrack::new("x", expect())
+            .observe(secs(0), p.as_bytes())
+            .unwrap_err());
+        assert!(e.contains("segment 2's EXT-X-PROGRAM-DATE-TIME 2023-11-14T22:13:22.000Z is not after segment 1's"), "{e}");
     }
 
     #[test]
