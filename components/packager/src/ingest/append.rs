@@ -188,6 +188,13 @@ fn place(index: &SegmentIndex, s: &IngestSegment, upload: &Upload, restarted: bo
             discontinuity = true;
         }
     }
+    // Within one timeline the dates stay continuous (each the previous one's
+    // end), as players and RFC 8216 expect; a jump is only ever taken with
+    // a discontinuity.
+    let program_date_time_ms = match prev {
+        Some(p) if !discontinuity => p.end_ms(),
+        _ => program_date_time_ms,
+    };
     Segment {
         sequence: index.next_sequence().unwrap_or(FIRST_SEQUENCE),
         duration_ms: s.duration_ms,

@@ -92,6 +92,26 @@ fn a_takeover_from_an_encoder_on_another_timeline_starts_a_discontinuity() {
 }
 
 #[test]
+fn a_takeover_within_tolerance_keeps_the_dates_continuous() {
+    // Two encoders on one PTS timeline whose clocks differ by 124 ms: the
+    // takeover is seamless, so the dates must not jump either.
+    let m = Memory::with_channel("c1");
+    let (mut a, mut b) = (Encoder::new("a"), Encoder::new("b"));
+    a.pdt_offset_ms = Some(0);
+    b.pdt_offset_ms = Some(124);
+    run(&m, &mut a, &mut b, 8, 14);
+    let index = m.index(1);
+    sequences(&index);
+    assert!(index.segments.iter().all(|s| !s.discontinuity));
+    let pdts: Vec<i64> = index
+        .segments
+        .iter()
+        .map(|s| s.program_date_time_ms)
+        .collect();
+    assert!(pdts.windows(2).all(|w| w[1] == w[0] + 2000), "{pdts:?}");
+}
+
+#[test]
 fn program_date_time_aligns_a_takeover_when_encoders_send_it() {
     let m = Memory::with_channel("c1");
     let (mut a, mut b) = (Encoder::new("a"), Encoder::new("b"));
