@@ -2,8 +2,9 @@
 //! Tributary supports, with the model's wire (camelCase) member names.
 //! Absent optional members are left out of the JSON, as AWS does.
 //!
-//! `cmafPackage` and `dashPackage` are not here yet (the CMAF/DASH issue);
-//! `mssPackage`, `authorization` and HLS `encryption` are refused by control.
+//! An endpoint carries exactly one of `hlsPackage`, `cmafPackage` and
+//! `dashPackage`; `mssPackage`, `authorization` and every package's
+//! `encryption` are refused by control.
 
 use std::collections::BTreeMap;
 
@@ -82,7 +83,13 @@ pub struct OriginEndpoint {
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The HLS packaging settings (always set today).
+    /// CMAF (fMP4) HLS packaging settings, when this is a CMAF endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmaf_package: Option<CmafPackage>,
+    /// DASH packaging settings, when this is a DASH endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dash_package: Option<DashPackage>,
+    /// HLS (TS) packaging settings, when this is an HLS endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hls_package: Option<HlsPackage>,
     /// Unique per account, immutable.
@@ -100,7 +107,8 @@ pub struct OriginEndpoint {
     /// Seconds playback lags live; absent = none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_delay_seconds: Option<u32>,
-    /// `<public endpoint>/out/v1/<id>/<manifestName>.m3u8` ([`crate::url`]).
+    /// `<public endpoint>/out/v1/<id>/<manifestName>.m3u8` ([`crate::url`]);
+    /// `.mpd` for DASH; for CMAF the first HLS manifest's URL.
     pub url: String,
     /// CIDRs allowed to play; empty = everyone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -181,4 +189,141 @@ pub struct StreamSelection {
     /// `ORIGINAL` (default), `VIDEO_BITRATE_ASCENDING`, `VIDEO_BITRATE_DESCENDING`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_order: Option<String>,
+}
+
+/// `CmafPackage`, with the defaults AWS fills in on create.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CmafPackage {
+    /// The HLS (fMP4) manifests this endpoint serves, each at its own URL.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hls_manifests: Vec<HlsManifest>,
+    /// Default 6.
+    pub segment_duration_seconds: u32,
+    /// Prepended to every segment's name; absent = the packager's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_prefix: Option<String>,
+    /// Stream selection, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_selection: Option<StreamSelection>,
+}
+
+impl Default for CmafPackage {
+    fn default() -> Self {
+        CmafPackage {
+            hls_manifests: Vec::new(),
+            segment_duration_seconds: 6,
+            segment_prefix: None,
+            stream_selection: None,
+        }
+    }
+}
+
+/// `HlsManifest`: one CMAF HLS master playlist of a CMAF endpoint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HlsManifest {
+    /// Accepted and reported; no markers are emitted.
+    pub ad_markers: String,
+    /// Accepted and reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ad_triggers: Vec<String>,
+    /// Accepted and reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ads_on_delivery_restrictions: Option<String>,
+    /// Unique within the package.
+    pub id: String,
+    /// Accepted and reported; no I-frame playlist is rendered.
+    pub include_iframe_only_stream: bool,
+    /// Defaults to the manifest's `id`.
+    pub manifest_name: String,
+    /// `NONE` (default), `EVENT` or `VOD`.
+    pub playlist_type: String,
+    /// Default 60.
+    pub playlist_window_seconds: u32,
+    /// Default 0: no `#EXT-X-PROGRAM-DATE-TIME`.
+    pub program_date_time_interval_seconds: u32,
+    /// `<public endpoint>/out/v1/<endpoint>/<manifestName>.m3u8`.
+    #[serde(default)]
+    pub url: String,
+}
+
+impl Default for HlsManifest {
+    fn default() -> Self {
+        HlsManifest {
+            ad_markers: "NONE".into(),
+            ad_triggers: Vec::new(),
+            ads_on_delivery_restrictions: None,
+            id: String::new(),
+            include_iframe_only_stream: false,
+            manifest_name: String::new(),
+            playlist_type: "NONE".into(),
+            playlist_window_seconds: 60,
+            program_date_time_interval_seconds: 0,
+            url: String::new(),
+        }
+    }
+}
+
+/// `DashPackage`, with the defaults AWS fills in on create.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DashPackage {
+    /// Accepted and reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ad_triggers: Vec<String>,
+    /// Accepted and reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ads_on_delivery_restrictions: Option<String>,
+    /// Accepted and reported; no trick-play adaptation set is rendered.
+    pub include_iframe_only_stream: bool,
+    /// `FULL` (default); `COMPACT` and `DRM_TOP_LEVEL_COMPACT` accepted.
+    pub manifest_layout: String,
+    /// Default 60.
+    pub manifest_window_seconds: u32,
+    /// Default 30.
+    pub min_buffer_time_seconds: u32,
+    /// Default 15.
+    pub min_update_period_seconds: u32,
+    /// Accepted and reported (`ADS`); one period is always rendered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub period_triggers: Vec<String>,
+    /// `NONE` (default); the others are refused.
+    pub profile: String,
+    /// Default 6.
+    pub segment_duration_seconds: u32,
+    /// `NUMBER_WITH_TIMELINE` (default), `TIME_WITH_TIMELINE`, `NUMBER_WITH_DURATION`.
+    pub segment_template_format: String,
+    /// Stream selection, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_selection: Option<StreamSelection>,
+    /// Default 25.
+    pub suggested_presentation_delay_seconds: u32,
+    /// `NONE` (default), `HTTP-HEAD`, `HTTP-ISO`, `HTTP-XSDATE`.
+    pub utc_timing: String,
+    /// The `UTCTiming` value when `utcTiming` is not `NONE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_timing_uri: Option<String>,
+}
+
+impl Default for DashPackage {
+    fn default() -> Self {
+        DashPackage {
+            ad_triggers: Vec::new(),
+            ads_on_delivery_restrictions: None,
+            include_iframe_only_stream: false,
+            manifest_layout: "FULL".into(),
+            manifest_window_seconds: 60,
+            min_buffer_time_seconds: 30,
+            min_update_period_seconds: 15,
+            period_triggers: Vec::new(),
+            profile: "NONE".into(),
+            segment_duration_seconds: 6,
+            segment_template_format: "NUMBER_WITH_TIMELINE".into(),
+            stream_selection: None,
+            suggested_presentation_delay_seconds: 25,
+            utc_timing: "NONE".into(),
+            utc_timing_uri: None,
+        }
+    }
 }

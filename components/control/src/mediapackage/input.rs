@@ -156,6 +156,28 @@ impl<'a> Members<'a> {
         }
     }
 
+    /// Optional list of structures (`hlsManifests`), each named by its
+    /// index in errors.
+    pub fn opt_objects(&self, name: &str) -> Result<Option<Vec<Members<'a>>>> {
+        let list = match self.member(name) {
+            None => return Ok(None),
+            Some(Value::Array(a)) => a,
+            Some(_) => return Err(self.wrong_type(name, "a list")),
+        };
+        let path = self.path_of(name);
+        list.iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Value::Object(map) => Ok(Members {
+                    map,
+                    path: format!("{path}[{i}]"),
+                }),
+                _ => Err(invalid(&format!("{path}[{i}]"), "must be a structure")),
+            })
+            .collect::<Result<_>>()
+            .map(Some)
+    }
+
     /// Optional map of string to string (`tags`).
     pub fn opt_string_map(&self, name: &str) -> Result<Option<BTreeMap<String, String>>> {
         let Some(m) = self.opt_object(name)? else {

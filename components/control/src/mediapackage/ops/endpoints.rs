@@ -1,14 +1,15 @@
 //! CreateOriginEndpoint, DescribeOriginEndpoint, ListOriginEndpoints,
-//! UpdateOriginEndpoint and DeleteOriginEndpoint. Only HLS (TS) packaging
-//! runs today: the other packages, encryption and CDN authorization are
-//! refused by member name.
+//! UpdateOriginEndpoint and DeleteOriginEndpoint. An endpoint packages
+//! exactly one of HLS (TS), CMAF (fMP4 HLS) and DASH; Smooth Streaming,
+//! encryption and CDN authorization are refused by member name.
 
 use serde_json::{Value, json};
 use tributary_guest::state::Change;
+use tributary_mediapackage::wire::{CmafPackage, DashPackage, HlsPackage};
 use tributary_mediapackage::wire::{OriginEndpoint, Origination};
 use tributary_mediapackage::{EndpointRecord, arn, url};
 
-use super::{endpoint_not_found, hls, load_endpoint, to_value};
+use super::{cmaf, dash, endpoint_not_found, hls, load_endpoint, to_value};
 use crate::mediapackage::Ctx;
 use crate::mediapackage::error::{Error, Result};
 use crate::mediapackage::input::{Members, invalid};
@@ -23,15 +24,7 @@ pub const MAX_STARTOVER_SECONDS: i64 = 1_209_600;
 pub const TIME_DELAY_SECONDS: (i64, i64) = (5, 86_400);
 
 /// Members of the model Tributary does not run yet, and why.
-const NOT_YET: [(&str, &str); 4] = [
-    (
-        "cmafPackage",
-        "CMAF packaging comes with the CMAF/DASH issue",
-    ),
-    (
-        "dashPackage",
-        "DASH packaging comes with the CMAF/DASH issue",
-    ),
+const NOT_YET: [(&str, &str); 2] = [
     (
         "mssPackage",
         "Microsoft Smooth Streaming packaging is not planned",
@@ -49,11 +42,54 @@ fn refuse_unsupported(input: &Members<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The one package a request gives.
+#[derive(Clone)]
+enum Package {
+    Hls(HlsPackage),
+    Cmaf(CmafPackage),
+    Dash(DashPackage),
+}
+
+/// The package `input` gives, if any; two or more is a 422.
+fn package(input: &Members<'_>) -> Result<Option<Package>> {
+    let given: Vec<&str> = PACKAGES.into_iter().filter(|p| input.has(p)).collect();
+    if given.len() > 1 {
+        return Err(invalid(
+            given[1],
+            format_args!(
+                "an origin endpoint has exactly one package, and {} is given too",
+                given[0]
+            ),
+        ));
+    }
+    Ok(match given.first().copied() {
+        None => None,
+        Some("hlsPackage") => input
+            .opt_object("hlsPackage")?
+            .map(|m| hls::package(&m))
+            .transpose()?
+            .map(Package::Hls),
+        Some("cmafPackage") => input
+            .opt_object("cmafPackage")?
+            .map(|m| cmaf::package(&m))
+            .transpose()?
+            .map(Package::Cmaf),
+        Some(_) => input
+            .opt_object("dashPackage")?
+            .map(|m| dash::package(&m))
+            .transpose()?
+            .map(Package::Dash),
+    })
+}
+
+/// The package members, in the order errors name them.
+const PACKAGES: [&str; 3] = ["hlsPackage", "cmafPackage", "dashPackage"];
+
 /// What Create and Update both accept, each `None` when absent.
 #[derive(Clone)]
 struct Changes {
     description: Option<String>,
-    hls_package: Option<tributary_mediapackage::wire::HlsPackage>,
+    package: Option<Package>,
     manifest_name: Option<String>,
     origination: Option<Origination>,
     /// `Some(None)`: given as 0, turned off.
@@ -68,10 +104,7 @@ fn seconds(n: i64) -> Option<u32> {
 
 fn changes(input: &Members<'_>) -> Result<Changes> {
     refuse_unsupported(input)?;
-    let hls_package = match input.opt_object("hlsPackage")? {
-        None => None,
-        Some(m) => Some(hls::package(&m)?),
-    };
+    let package = package(input)?;
     let manifest_name = input.opt_str("manifestName")?;
     if let Some(name) = manifest_name {
         validate::manifest_name("manifestName", name)?;
@@ -111,7 +144,7 @@ fn changes(input: &Members<'_>) -> Result<Changes> {
     };
     Ok(Changes {
         description: input.opt_str("description")?.map(str::to_owned),
-        hls_package,
+        package,
         manifest_name: manifest_name.map(str::to_owned),
         origination,
         startover,
@@ -127,8 +160,16 @@ impl Changes {
         if let Some(d) = self.description {
             e.description = Some(d);
         }
-        if let Some(p) = self.hls_package {
-            e.hls_package = Some(p);
+        if let Some(p) = self.package {
+            // A given package replaces whichever the endpoint had.
+            e.hls_package = None;
+            e.cmaf_package = None;
+            e.dash_package = None;
+            match p {
+                Package::Hls(p) => e.hls_package = Some(p),
+                Package::Cmaf(p) => e.cmaf_package = Some(p),
+                Package::Dash(p) => e.dash_package = Some(p),
+            }
         }
         if let Some(m) = self.manifest_name {
             e.manifest_name = m;
@@ -153,16 +194,29 @@ impl Changes {
                 format_args!("{delay} must be less than startoverWindowSeconds {startover}"),
             ));
         }
-        e.url = format!(
+        let master = format!(
             "{}{}",
             ctx.settings.endpoint,
             url::playback_path(&e.id, &e.manifest_name)
         );
+        e.url = if e.dash_package.is_some() {
+            // `playback_path` ends `.m3u8`; DASH swaps the extension.
+            format!("{}.mpd", master.trim_end_matches(".m3u8"))
+        } else {
+            master
+        };
+        if let Some(p) = e.cmaf_package.as_mut() {
+            let base = format!("{}/out/v1/{}", ctx.settings.endpoint, e.id);
+            cmaf::urls(p, &base);
+            if let Some(first) = p.hls_manifests.first() {
+                e.url.clone_from(&first.url);
+            }
+        }
         Ok(())
     }
 }
 
-/// CreateOriginEndpoint: an HLS endpoint on an existing channel. A
+/// CreateOriginEndpoint: an HLS, CMAF or DASH endpoint on an existing channel. A
 /// `channelId` that names no channel is 422 (the request refers to
 /// something that is not there; the resource being created is not
 /// missing), and so is an id already taken.
@@ -172,10 +226,10 @@ pub fn create<S: Channels>(input: &Members<'_>, ctx: &Ctx<'_>, store: &mut S) ->
     let channel_id = input.str("channelId")?;
     validate::id("channelId", channel_id)?;
     let changes = changes(input)?;
-    if changes.hls_package.is_none() {
+    if changes.package.is_none() {
         return Err(invalid(
             "hlsPackage",
-            "is required: Tributary packages HLS (CMAF and DASH come later)",
+            "is required, or cmafPackage or dashPackage: an endpoint packages one of them",
         ));
     }
     let tags = input.opt_string_map("tags")?.unwrap_or_default();
@@ -242,8 +296,8 @@ pub fn list<S: Channels>(ctx: &Ctx<'_>, store: &S) -> Result<Value> {
 }
 
 /// UpdateOriginEndpoint: members given replace the stored ones (a given
-/// `hlsPackage` replaces the whole package, defaults filled in; a given
-/// `whitelist` replaces the list; 0 turns startover or delay off); the rest
+/// package replaces the whole package, whichever kind it was, defaults
+/// filled in; a given `whitelist` replaces the list; 0 turns startover or delay off); the rest
 /// stay. `channelId` and `tags` cannot change here.
 pub fn update<S: Channels>(
     id: &str,

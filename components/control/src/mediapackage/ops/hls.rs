@@ -7,9 +7,9 @@ use crate::mediapackage::error::Result;
 use crate::mediapackage::input::{Members, check_enum, invalid};
 
 /// `AdMarkers`.
-const AD_MARKERS: [&str; 4] = ["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"];
+pub const AD_MARKERS: [&str; 4] = ["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"];
 /// `__AdTriggersElement`.
-const AD_TRIGGERS: [&str; 8] = [
+pub const AD_TRIGGERS: [&str; 8] = [
     "SPLICE_INSERT",
     "BREAK",
     "PROVIDER_ADVERTISEMENT",
@@ -20,9 +20,9 @@ const AD_TRIGGERS: [&str; 8] = [
     "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
 ];
 /// `AdsOnDeliveryRestrictions`.
-const RESTRICTIONS: [&str; 4] = ["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"];
+pub const RESTRICTIONS: [&str; 4] = ["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"];
 /// `PlaylistType`.
-const PLAYLIST_TYPES: [&str; 3] = ["NONE", "EVENT", "VOD"];
+pub const PLAYLIST_TYPES: [&str; 3] = ["NONE", "EVENT", "VOD"];
 /// `StreamOrder`.
 const STREAM_ORDERS: [&str; 3] = [
     "ORIGINAL",
@@ -38,8 +38,22 @@ pub const WINDOW_SECONDS: (i64, i64) = (1, 86_400);
 /// Interval between `EXT-X-PROGRAM-DATE-TIME` tags, seconds; 0 = none.
 pub const PDT_SECONDS: (i64, i64) = (0, 1_209_600);
 
-fn u32_of(n: i64) -> u32 {
+pub fn u32_of(n: i64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// List member `name` of `m`, each one of `values`; empty when absent.
+pub fn enum_list(m: &Members<'_>, name: &str, values: &[&'static str]) -> Result<Vec<String>> {
+    match m.opt_strings(name)? {
+        None => Ok(Vec::new()),
+        Some(list) => {
+            let path = m.path_of(name);
+            list.iter()
+                .enumerate()
+                .map(|(i, s)| check_enum(&format!("{path}[{i}]"), s, values).map(str::to_owned))
+                .collect()
+        }
+    }
 }
 
 /// `hlsPackage` from `m`, defaults filled in.
@@ -49,18 +63,7 @@ pub fn package(m: &Members<'_>) -> Result<HlsPackage> {
         "HLS encryption (AES-128/SAMPLE-AES with SPEKE) is a later issue",
     )?;
     let defaults = HlsPackage::default();
-    let ad_triggers = match m.opt_strings("adTriggers")? {
-        None => Vec::new(),
-        Some(list) => {
-            let path = m.path_of("adTriggers");
-            list.iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    check_enum(&format!("{path}[{i}]"), s, &AD_TRIGGERS).map(str::to_owned)
-                })
-                .collect::<Result<_>>()?
-        }
-    };
+    let ad_triggers = enum_list(m, "adTriggers", &AD_TRIGGERS)?;
     let segment = m
         .opt_int(
             "segmentDurationSeconds",
@@ -108,7 +111,7 @@ pub fn package(m: &Members<'_>) -> Result<HlsPackage> {
     })
 }
 
-fn stream_selection(m: &Members<'_>) -> Result<StreamSelection> {
+pub fn stream_selection(m: &Members<'_>) -> Result<StreamSelection> {
     let bits = |name: &str| -> Result<Option<u64>> {
         Ok(m.opt_int(name, 0, i64::from(i32::MAX))?
             .and_then(|n| u64::try_from(n).ok()))

@@ -3,6 +3,8 @@
 //! record ([`Channels::update_channel`], [`Channels::update_endpoint`]).
 
 mod channels;
+mod cmaf;
+mod dash;
 mod endpoints;
 mod hls;
 mod tags;

@@ -5,6 +5,7 @@
 
 mod channels;
 mod endpoints;
+mod packages;
 mod tags;
 mod wire;
 
