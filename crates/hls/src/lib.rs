@@ -15,6 +15,8 @@
 //! - [`Request`]: what a playback URL's query asks for — time-shift
 //!   (`?start=…&end=…`, `aws.manifestsettings=`) and `aws.manifestfilter=`.
 //! - [`media_playlist`], [`master_playlist`]: the text players get;
+//!   [`cmaf_master_playlist`], [`cmaf_media_playlist`] and [`dash_manifest`]
+//!   the same for the CMAF tracks a remux makes of each rendition;
 //!   [`resolve_segment`] maps an output segment back to the blobs to send;
 //!   [`route`] parses the endpoint's URL layout; [`retention_start`] says
 //!   what may be deleted.
@@ -52,6 +54,8 @@ extern crate alloc;
 extern crate percent_encoding_nostd as percent_encoding;
 extern crate thiserror_nostd as thiserror;
 
+pub mod cmaf;
+pub mod dash;
 mod endpoint;
 mod error;
 mod filter;
@@ -68,6 +72,11 @@ pub mod time;
 mod uri;
 mod window;
 
+pub use cmaf::{
+    Fmp4Target, Track, TrackInfo, cmaf_master_playlist, cmaf_media_playlist, media_times,
+    number_at_time, route_fmp4,
+};
+pub use dash::{DashSettings, Source, TemplateFormat, UtcScheme, dash_manifest};
 pub use endpoint::{HlsEndpoint, PlaylistType, StreamOrder, StreamSelection};
 pub use error::{Error, Result};
 pub use filter::{ManifestFilter, Ranges, admit_rendition, select_renditions};

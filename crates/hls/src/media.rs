@@ -30,10 +30,39 @@ pub fn media_playlist(
 
 /// Renders a computed window.
 pub(crate) fn render(w: &Window, rendition: u32, endpoint: &HlsEndpoint) -> String {
+    // Every segment line shares this prefix: build it once.
+    let mut prefix = String::with_capacity(endpoint.manifest_name.len() + 12);
+    push_segment_uri(&mut prefix, &endpoint.manifest_name, rendition, 0);
+    prefix.truncate(prefix.len() - "0.ts".len());
+    render_with(
+        w,
+        endpoint,
+        &Layout {
+            version: 3,
+            map: None,
+            prefix: &prefix,
+            suffix: ".ts",
+        },
+    )
+}
+
+/// How a media playlist names its segments: `<prefix><number><suffix>`,
+/// after `#EXT-X-VERSION:<version>` and, for fMP4, `#EXT-X-MAP:URI="<map>"`.
+pub(crate) struct Layout<'a> {
+    pub(crate) version: u8,
+    pub(crate) map: Option<&'a str>,
+    pub(crate) prefix: &'a str,
+    pub(crate) suffix: &'a str,
+}
+
+/// Renders a computed window with `layout`'s segment names.
+pub(crate) fn render_with(w: &Window, endpoint: &HlsEndpoint, layout: &Layout<'_>) -> String {
     let pdt_every = i64::from(endpoint.program_date_time_interval_s) * 1000;
-    let per_segment = 48 + endpoint.manifest_name.len() + if pdt_every > 0 { 8 } else { 0 };
+    let per_segment = 48 + layout.prefix.len() + if pdt_every > 0 { 8 } else { 0 };
     let mut out = String::with_capacity(160 + w.segments.len() * per_segment);
-    out.push_str("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:");
+    out.push_str("#EXTM3U\n#EXT-X-VERSION:");
+    push_u64(&mut out, layout.version.into());
+    out.push_str("\n#EXT-X-TARGETDURATION:");
     push_u64(&mut out, w.target_duration_s);
     out.push_str("\n#EXT-X-MEDIA-SEQUENCE:");
     push_u64(&mut out, w.media_sequence);
@@ -48,11 +77,12 @@ pub(crate) fn render(w: &Window, rendition: u32, endpoint: &HlsEndpoint) -> Stri
         PlaylistType::Vod => out.push_str("#EXT-X-PLAYLIST-TYPE:VOD\n"),
         _ => {}
     }
-    // Every segment line shares this prefix, and most EXTINF lines repeat
-    // the previous one: build both once instead of per segment.
-    let mut prefix = String::with_capacity(endpoint.manifest_name.len() + 12);
-    push_segment_uri(&mut prefix, &endpoint.manifest_name, rendition, 0);
-    prefix.truncate(prefix.len() - "0.ts".len());
+    if let Some(map) = layout.map {
+        out.push_str("#EXT-X-MAP:URI=\"");
+        crate::text::push_clean(&mut out, map);
+        out.push_str("\"\n");
+    }
+    // Most EXTINF lines repeat the previous one: build it once.
     let mut extinf = String::with_capacity(24);
     let mut extinf_ms = None;
     let mut previous: Option<i64> = None;
@@ -79,9 +109,10 @@ pub(crate) fn render(w: &Window, rendition: u32, endpoint: &HlsEndpoint) -> Stri
             extinf_ms = Some(s.duration_ms);
         }
         out.push_str(&extinf);
-        out.push_str(&prefix);
+        out.push_str(layout.prefix);
         push_u64(&mut out, s.number);
-        out.push_str(".ts\n");
+        out.push_str(layout.suffix);
+        out.push('\n');
     }
     if w.ended {
         out.push_str("#EXT-X-ENDLIST\n");
