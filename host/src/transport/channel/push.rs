@@ -6,9 +6,10 @@
 //!
 //! Authentication: Basic first; a 401 carrying a Digest challenge is
 //! answered with Digest (RFC 7616) from then on. Credentials rejected
-//! outright (401 without a fresh challenge, 403) or a 404 make the task
-//! re-read the channel record once — RotateIngestEndpointCredentials may
-//! have changed them, or the channel may be gone.
+//! outright (a Digest answer refused without `stale=true`, a 401 without a
+//! challenge, 403) or a 404 make the task re-read the channel record once —
+//! RotateIngestEndpointCredentials may have changed them, or the channel may
+//! be gone — so a rotation costs one refused Digest answer, not more.
 //!
 //! The task owns the media playlist: a segment is listed only once its PUT
 //! succeeded, and the segment after one that was lost (queue full, PUT
@@ -38,8 +39,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pauses before the second and third attempt of a PUT that failed on the
 /// network or with a 5xx.
 const BACKOFF: [Duration; 2] = [Duration::from_millis(250), Duration::from_secs(1)];
-/// Digest challenges taken per request before the credentials count as wrong.
-const DIGEST_TRIES: u32 = 2;
+/// Digest challenges answered per request (Basic refused, stale nonces)
+/// before giving up: a server that keeps challenging does not loop us.
+const CHALLENGES: u32 = 4;
 
 /// What a pushing task needs from the host.
 #[derive(Clone)]
@@ -276,10 +278,10 @@ impl Pusher {
         content_type: &str,
     ) -> Result<(), PushError> {
         let mut reread = false;
-        let mut digest_tries = 0;
+        let mut challenges = 0;
         loop {
             let path = format!("/in/v1/{}/{}/{file}", self.channel, self.ingest.id);
-            let used_nonce = self.digest.as_ref().map(|(c, _)| c.nonce.clone());
+            let sent_digest = self.digest.is_some();
             let authorization = match self.digest.as_mut() {
                 Some((challenge, nc)) => {
                     *nc += 1;
@@ -302,26 +304,26 @@ impl Pusher {
             if status.is_success() {
                 return Ok(());
             }
-            match status {
-                StatusCode::UNAUTHORIZED => {
-                    let fresh = challenge
-                        .filter(|c| c.stale || used_nonce.as_deref() != Some(c.nonce.as_str()));
-                    if let Some(c) = fresh
-                        && digest_tries < DIGEST_TRIES
-                    {
-                        digest_tries += 1;
-                        self.digest = Some((c, 0));
+            match (status, challenge) {
+                (StatusCode::UNAUTHORIZED, Some(c)) if challenges < CHALLENGES => {
+                    challenges += 1;
+                    // Basic refused, or our nonce went stale: answer the
+                    // challenge. A Digest answer refused without `stale`
+                    // means the credentials are wrong (RFC 7616 §3.3): read
+                    // them again, then answer this challenge with them.
+                    let refused = sent_digest && !c.stale;
+                    self.digest = Some((c, 0));
+                    if !refused {
                         continue;
                     }
                 }
-                StatusCode::FORBIDDEN | StatusCode::NOT_FOUND => {}
-                other => return Err(PushError::Status(other)),
+                (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND, _) => {}
+                (other, _) => return Err(PushError::Status(other)),
             }
             if reread {
                 return Err(PushError::Status(status));
             }
             reread = true;
-            digest_tries = 0;
             self.reread().await?;
         }
     }
@@ -424,3 +426,7 @@ impl Pusher {
 }
 
 const MPEGURL: &str = "application/vnd.apple.mpegurl";
+
+#[cfg(test)]
+#[path = "push_tests.rs"]
+mod tests;
