@@ -10,7 +10,8 @@
 //! - **this endpoint**: those the encoder numbered after the last one
 //!   appended from it; when the whole playlist is numbered at or below that,
 //!   the encoder restarted (it reuses names and numbers): all of them, the
-//!   first starting a discontinuity; listed uploads numbered at or below it
+//!   first starting a discontinuity — those newer than the index's end
+//!   only (see `is_newer`); listed uploads numbered at or below it
 //!   otherwise arrived late and are discarded (the index moved on);
 //! - **the other endpoint** (a switch-over): those that lie after the
 //!   index's end — by `EXT-X-PROGRAM-DATE-TIME` when the encoder sends it,
@@ -25,8 +26,9 @@
 //! Program date time: the encoder's `EXT-X-PROGRAM-DATE-TIME`; else the
 //! previous segment's end; else (first segment) when it was PUT less its
 //! duration. When the extrapolated time falls more than [`RESYNC_MS`] behind
-//! the PUT time (the encoder was away), it restarts from the PUT time. A
-//! time is never before the previous segment's start.
+//! the PUT time (the encoder was away), it restarts from the PUT time.
+//! Without a discontinuity a time is the previous segment's end; with one it
+//! is never before it.
 //!
 //! Discontinuity: the ingest's `EXT-X-DISCONTINUITY`, an encoder restart,
 //! a resync, or a timeline that does not line up with the previous segment
@@ -95,11 +97,23 @@ pub fn append(index: &mut SegmentIndex, listing: &IngestMedia, feeding: &Feeding
     let mut restart = false;
     let eligible: Vec<&IngestSegment> = match (&last, same_source, feeding.last_appended) {
         (None, _, _) => listing.segments.iter().collect(),
-        (Some(_), true, Some(la)) => {
+        (Some(l), true, Some(la)) => {
             let newest = listing.segments.last().map_or(0, |s| s.sequence);
             if newest <= la {
                 restart = true;
-                listing.segments.iter().collect()
+                // A restarted encoder lists what it made before and after
+                // the index's end; only what is newer may join (content
+                // never repeats).
+                for s in &listing.segments {
+                    if let Some(u) = present(s).filter(|u| !is_newer(s, u, l)) {
+                        plan.discarded.push((s.uri.clone(), u.key.clone()));
+                    }
+                }
+                listing
+                    .segments
+                    .iter()
+                    .filter(|s| present(s).is_none_or(|u| is_newer(s, u, l)))
+                    .collect()
             } else {
                 for s in listing.segments.iter().filter(|s| s.sequence <= la) {
                     if let Some(u) = present(s) {
@@ -169,7 +183,7 @@ fn place(index: &SegmentIndex, s: &IngestSegment, upload: &Upload, restarted: bo
             if (pdt - p.end_ms()).abs() > TOLERANCE_MS {
                 discontinuity = true;
             }
-            pdt.max(p.program_date_time_ms)
+            pdt.max(p.end_ms())
         }
         (Some(p), None) => {
             if put_start - p.end_ms() > RESYNC_MS {
@@ -221,6 +235,19 @@ fn lies_after(s: &IngestSegment, upload: &Upload, last: &Segment) -> bool {
     }
     let last_put = blob_origin(&last.key).map_or(i64::MIN, |(_, ms)| ms);
     upload.at_ms > last_put.saturating_add(half)
+}
+
+/// Whether segment `s` (stored as `upload`) of a restarted encoder is newer
+/// than the index's last segment `last`: by `EXT-X-PROGRAM-DATE-TIME` when
+/// the encoder sends it, else by when it was PUT (a restart's PTS start
+/// over, so they say nothing).
+fn is_newer(s: &IngestSegment, upload: &Upload, last: &Segment) -> bool {
+    let half = i64::from(s.duration_ms) / 2;
+    if let Some(pdt) = s.program_date_time_ms {
+        return pdt + half > last.end_ms();
+    }
+    let last_put = blob_origin(&last.key).map_or(i64::MIN, |(_, ms)| ms);
+    upload.at_ms > last_put
 }
 
 /// `a − b` on the 33-bit PTS circle, in (−2³², 2³²].

@@ -152,3 +152,46 @@ fn the_standby_feed_stays_bounded_and_its_old_blobs_are_deleted() {
         index.segments.len() + feed.uploads.len()
     );
 }
+
+#[test]
+fn a_restarted_encoder_taking_over_does_not_replay_its_backlog() {
+    // a leads, dies at 8 s and comes back at 20 s (numbering, PTS and
+    // dates start again) as standby; b, 100 ms behind, dies at 28 s.
+    let m = Memory::with_channel("c1");
+    let (mut a, mut b) = (Encoder::new("a"), Encoder::new("b"));
+    a.pdt_offset_ms = Some(0);
+    b.pdt_offset_ms = Some(100);
+    for i in 0..20 {
+        let t = T0 + (i + 1) * 2000;
+        if i == 10 {
+            a.restart(a.pts_base + 99 * 180_000);
+            a.pdt_offset_ms = Some(20_000);
+        }
+        if !(4..10).contains(&i) {
+            a.push(&m, t + 50);
+        }
+        if i < 14 {
+            b.push(&m, t + 100);
+        }
+    }
+    let index = m.index(1);
+    sequences(&index);
+    // Content never repeats: each segment starts where the one before ended
+    // or later, so dates never stand still or go back.
+    let bad: Vec<_> = index
+        .segments
+        .windows(2)
+        .filter(|w| {
+            w[1].program_date_time_ms < w[0].program_date_time_ms + i64::from(w[0].duration_ms)
+        })
+        .map(|w| (w[0].sequence, w[1].sequence))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "overlapping {bad:?} in {:?}",
+        index.segments
+    );
+    // and the last of it is a's, live
+    assert!(index.segments.last().unwrap().key.contains("/a/"));
+    assert!(index.segments.len() >= 18, "{}", index.segments.len());
+}
