@@ -6,6 +6,8 @@
 //!   and a [`serve::Manifest`] trait (no WASI inside).
 //! - [`access`]: `Origination: DENY` and the `Whitelist` CIDR blocks (403).
 //! - [`convert`]: stored records → the plug's WIT records.
+//! - [`fmp4`]: CMAF HLS and DASH endpoints — the TS segments remuxed just
+//!   in time (`tributary-fmp4`), manifests from `tributary-hls`.
 //! - [`segment`]: 200/206/304/416 of a segment made of one or more blobs.
 //! - [`reply`]: statuses, content types, `Cache-Control`, CORS, plug errors.
 //! - `wasi`: the stores, the plug and the response over WASI.
@@ -13,11 +15,15 @@
 //! Headers: playlists `application/vnd.apple.mpegurl` with `max-age` half an
 //! output segment (at least 1; five minutes once `#EXT-X-ENDLIST`);
 //! segments `video/MP2T`, `max-age=1209600`, `ETag`, `Accept-Ranges`;
+//! CMAF/DASH: MPDs `application/dash+xml` with the playlists' `max-age`,
+//! fragments `video/mp4` with the segments' `max-age`, init segments
+//! `video/mp4` with `max-age=300`;
 //! errors short `text/plain` with `max-age=1` (403: `no-store`); every
 //! answer `Access-Control-Allow-Origin: *`.
 
 pub mod access;
 pub mod convert;
+pub mod fmp4;
 pub mod reply;
 pub mod segment;
 pub mod serve;

@@ -39,6 +39,8 @@ pub enum Body<B> {
     Text(String),
     /// Blob streams sent one after another, spliced host-side.
     Blobs(Vec<B>),
+    /// Bytes made in the guest (remuxed fMP4).
+    Bytes(Vec<u8>),
 }
 
 /// A response, headers with lower-case names.

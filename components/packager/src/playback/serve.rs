@@ -6,7 +6,8 @@
 //! | step | store / plug calls | refusals |
 //! | --- | --- | --- |
 //! | method | — | OPTIONS → 200 preflight; not GET/HEAD → 405 |
-//! | endpoint | `channels: endpoint/<id>` | unknown or no `hlsPackage` → 404; DENY / whitelist → 403 |
+//! | endpoint | `channels: endpoint/<id>` | unknown or no package → 404; DENY / whitelist → 403 |
+//! | CMAF / DASH | [`fmp4::answer`]: indexes, blobs read whole and remuxed | as below |
 //! | route | plug `route` | names nothing → 404 |
 //! | channel | `channels: channel/<c>`, `ingest: state/<c>` | channel gone → 404 |
 //! | master | plug `master-playlist` | no stream yet → 404; plug errors |
@@ -19,6 +20,7 @@ use tributary_mediapackage::{ChannelRecord, EndpointRecord, url};
 use crate::bindings::manifest as wit;
 use crate::playback::access;
 use crate::playback::convert;
+use crate::playback::fmp4;
 use crate::playback::reply::{self, Body, Reply};
 use crate::playback::segment::{self, BlobMeta, Conditions, Plan};
 
@@ -73,6 +75,8 @@ pub trait Store {
     fn index(&self, channel: &str, rendition: u32) -> Result<Option<StoredIndex>, Fault>;
     /// Size and tag of blob `key`; `None` when absent.
     fn stat(&self, key: &str) -> Result<Option<BlobMeta>, Fault>;
+    /// Blob `key`, whole, read into memory (for a remux); `None` when absent.
+    fn read_bytes(&self, key: &str) -> Result<Option<(BlobMeta, Vec<u8>)>, Fault>;
     /// Opens blob `key`, whole or bytes `from..=to`; `None` when absent.
     fn read(
         &self,
@@ -154,14 +158,24 @@ fn answer<S: Store, M: Manifest>(
         .map_err(state_fault)?
         .ok_or_else(|| Reply::error(404, format!("no origin endpoint {id}")))?;
     let endpoint = record.endpoint;
-    let Some(hls) = endpoint.hls_package.as_ref() else {
+    let fmp4_package = match (&endpoint.cmaf_package, &endpoint.dash_package) {
+        (Some(c), _) => Some(fmp4::Package::Cmaf(c)),
+        (None, Some(d)) => Some(fmp4::Package::Dash(d)),
+        (None, None) => None,
+    };
+    let hls = endpoint.hls_package.as_ref();
+    if hls.is_none() && fmp4_package.is_none() {
         return Err(Reply::error(
             404,
-            format!("origin endpoint {id} has no HLS package"),
+            format!("origin endpoint {id} has no package"),
         ));
-    };
+    }
     access::check(&endpoint, head.header("spin-client-addr"))
         .map_err(|r| Reply::error(403, r.message()))?;
+    let Some(hls) = hls else {
+        let package = fmp4_package.ok_or_else(|| Reply::error(404, "no package"))?;
+        return fmp4::answer(store, &endpoint, &package, file, head.query, now_ms);
+    };
     let settings = convert::endpoint(&endpoint, hls);
     let Some(target) = plug.route(&settings.manifest_name, file) else {
         return Err(Reply::error(

@@ -5,7 +5,7 @@
 
 use serde::de::DeserializeOwned;
 use tributary_guest::http::{Body as HttpBody, Response};
-use tributary_guest::wasip2::io::streams::InputStream;
+use tributary_guest::wasip2::io::streams::{InputStream, StreamError};
 use tributary_guest::{blob, kv, state};
 use tributary_mediapackage::ingest::{IngestState, StoredIndex};
 use tributary_mediapackage::{BUCKET, ChannelRecord, EndpointRecord, INGEST_BUCKET, keys};
@@ -71,6 +71,38 @@ impl Store for Stores {
             size: m.size,
             etag: m.etag,
         }))
+    }
+
+    fn read_bytes(&self, key: &str) -> Result<Option<(BlobMeta, Vec<u8>)>, Fault> {
+        let r = match blob::read(key, None) {
+            Ok(r) => r,
+            Err(blob::Error::NotFound) => return Ok(None),
+            Err(e) => return Err(blob_fault(e)),
+        };
+        let mut bytes = Vec::with_capacity(usize::try_from(r.meta.size).unwrap_or(0));
+        loop {
+            match r.body.blocking_read(64 * 1024) {
+                Ok(chunk) => bytes.extend_from_slice(&chunk),
+                Err(StreamError::Closed) => break,
+                Err(StreamError::LastOperationFailed(e)) => {
+                    return Err(format!("reading blob {key}: {}", e.to_debug_string()));
+                }
+            }
+        }
+        if bytes.len() as u64 != r.meta.size {
+            return Err(format!(
+                "blob {key} changed while it was read ({} of {} bytes)",
+                bytes.len(),
+                r.meta.size
+            ));
+        }
+        Ok(Some((
+            BlobMeta {
+                size: r.meta.size,
+                etag: r.meta.etag,
+            },
+            bytes,
+        )))
     }
 
     fn read(
@@ -139,6 +171,7 @@ pub fn respond(reply: Reply<InputStream>) -> Response {
     let body = match reply.body {
         Body::Empty => HttpBody::Empty,
         Body::Text(t) => HttpBody::Bytes(t.into_bytes()),
+        Body::Bytes(b) => HttpBody::Bytes(b),
         Body::Blobs(streams) => HttpBody::Streams {
             streams,
             length: None,

@@ -33,6 +33,8 @@ pub struct Fake {
     pub states: HashMap<String, IngestState>,
     pub indexes: HashMap<(String, u32), StoredIndex>,
     pub blobs: RefCell<HashMap<String, BlobMeta>>,
+    /// The bytes of blobs a remux reads (CMAF/DASH tests); others have none.
+    pub bytes: RefCell<HashMap<String, Vec<u8>>>,
     pub broken_kv: bool,
     pub calls: RefCell<Vec<String>>,
 }
@@ -88,6 +90,12 @@ impl Store for Fake {
     fn stat(&self, key: &str) -> Result<Option<BlobMeta>, Fault> {
         self.log(format!("stat {key}"));
         Ok(self.blobs.borrow().get(key).cloned())
+    }
+
+    fn read_bytes(&self, key: &str) -> Result<Option<(BlobMeta, Vec<u8>)>, Fault> {
+        self.log(format!("read_bytes {key}"));
+        let meta = self.blobs.borrow().get(key).cloned();
+        Ok(meta.and_then(|m| self.bytes.borrow().get(key).map(|b| (m, b.clone()))))
     }
 
     fn read(&self, key: &str, range: Option<(u64, u64)>) -> Result<Option<Opened<Opening>>, Fault> {

@@ -3,6 +3,7 @@
 //! `tributary-hls` code the manifest component exports.
 
 mod fixtures;
+mod fmp4;
 mod native;
 mod playlists;
 mod refusals;

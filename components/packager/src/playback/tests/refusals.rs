@@ -60,7 +60,7 @@ fn unknown_endpoints_and_endpoints_without_hls_are_404() {
     put_endpoint(&mut f, bare);
     let r = get(&f, "/out/v1/bare/index.m3u8");
     assert_eq!(r.status, 404);
-    assert!(text(&r).contains("no HLS package"), "{}", text(&r));
+    assert!(text(&r).contains("has no package"), "{}", text(&r));
     for path in ["/out/v1/hls/", "/out/v1/hls/a/b.m3u8", "/out/v1/"] {
         assert_eq!(get(&f, path).status, 404, "{path}");
     }

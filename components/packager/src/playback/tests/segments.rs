@@ -189,6 +189,12 @@ fn a_blob_that_changed_between_stat_and_read_is_a_retryable_503() {
         ) -> Result<Option<tributary_mediapackage::ingest::StoredIndex>, String> {
             self.0.index(c, n)
         }
+        fn read_bytes(
+            &self,
+            key: &str,
+        ) -> Result<Option<(crate::playback::segment::BlobMeta, Vec<u8>)>, String> {
+            self.0.read_bytes(key)
+        }
         fn stat(&self, key: &str) -> Result<Option<crate::playback::segment::BlobMeta>, String> {
             self.0.stat(key)
         }
