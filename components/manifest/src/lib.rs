@@ -1,5 +1,6 @@
 //! The manifest component: exports `tributary:manifest/hls@0.1.0` over the
-//! sans-IO crate [`tributary_hls`].
+//! sans-IO crate [`tributary_hls`] — HLS (TS) playlists, and the CMAF HLS
+//! playlists and DASH MPDs of CMAF/DASH endpoints.
 //!
 //! This file only converts WIT records to the crate's types and back; every
 //! window, filter and playlist is made (and unit-tested natively) in the
@@ -102,6 +103,82 @@ impl wit::Guest for Component {
         Ok(inputs.iter().map(|s| s.key.clone()).collect())
     }
 
+    fn dash_manifest(
+        renditions: Vec<wit::Rendition>,
+        indexes: Vec<wit::SegmentIndex>,
+        tracks: Vec<Vec<wit::TrackInfo>>,
+        endpoint: wit::Endpoint,
+        dash: wit::DashSettings,
+        prefix: String,
+        query: String,
+        now_ms: i64,
+    ) -> Result<String, wit::Error> {
+        let request = hls::Request::parse(&query).map_err(error)?;
+        let indexes = indexes
+            .into_iter()
+            .map(segment_index)
+            .collect::<Result<Vec<_>, _>>()?;
+        let tracks: Vec<Vec<hls::TrackInfo>> = tracks.into_iter().map(track_infos).collect();
+        let sources: Vec<hls::Source<'_>> = indexes
+            .iter()
+            .zip(&tracks)
+            .map(|(index, tracks)| hls::Source { index, tracks })
+            .collect();
+        hls::dash_manifest(
+            &channel(renditions),
+            &sources,
+            &settings(endpoint),
+            &dash_settings(dash),
+            &prefix,
+            &request,
+            now_ms,
+        )
+        .map_err(error)
+    }
+
+    fn cmaf_master_playlist(
+        renditions: Vec<wit::Rendition>,
+        tracks: Vec<Vec<wit::TrackInfo>>,
+        endpoint: wit::Endpoint,
+        manifest_name: String,
+        query: String,
+    ) -> Result<String, wit::Error> {
+        let request = hls::Request::parse(&query).map_err(error)?;
+        let tracks: Vec<Vec<hls::TrackInfo>> = tracks.into_iter().map(track_infos).collect();
+        hls::cmaf_master_playlist(
+            &channel(renditions),
+            &tracks,
+            &settings(endpoint),
+            &manifest_name,
+            &request,
+        )
+        .map_err(error)
+    }
+
+    fn cmaf_media_playlist(
+        renditions: Vec<wit::Rendition>,
+        rendition: u32,
+        track: wit::Track,
+        index: wit::SegmentIndex,
+        endpoint: wit::Endpoint,
+        prefix: String,
+        query: String,
+        now_ms: i64,
+    ) -> Result<String, wit::Error> {
+        let request = hls::Request::parse(&query).map_err(error)?;
+        let index = segment_index(index)?;
+        hls::cmaf_media_playlist(
+            &channel(renditions),
+            &index,
+            (rendition, track_of(track)),
+            &settings(endpoint),
+            &prefix,
+            &request,
+            now_ms,
+        )
+        .map_err(error)
+    }
+
     fn retention_start(
         index: wit::SegmentIndex,
         endpoints: Vec<wit::Endpoint>,
@@ -110,6 +187,52 @@ impl wit::Guest for Component {
         let index = segment_index(index)?;
         let endpoints: Vec<_> = endpoints.into_iter().map(settings).collect();
         Ok(hls::retention_start(&index, &endpoints, now_ms))
+    }
+}
+
+/// A WIT track as the crate's.
+pub fn track_of(t: wit::Track) -> hls::Track {
+    match t {
+        wit::Track::Video => hls::Track::Video,
+        wit::Track::Audio => hls::Track::Audio,
+    }
+}
+
+/// WIT track infos as the crate's.
+pub fn track_infos(tracks: Vec<wit::TrackInfo>) -> Vec<hls::TrackInfo> {
+    tracks
+        .into_iter()
+        .map(|t| hls::TrackInfo {
+            track: track_of(t.track),
+            codec: t.codec,
+            resolution: t
+                .resolution
+                .map(|(width, height)| hls::Resolution { width, height }),
+            sample_rate: t.sample_rate,
+            channels: t.channels,
+        })
+        .collect()
+}
+
+/// WIT DASH settings as the crate's.
+pub fn dash_settings(d: wit::DashSettings) -> hls::DashSettings {
+    hls::DashSettings {
+        min_buffer_time_s: d.min_buffer_time_s,
+        min_update_period_s: d.min_update_period_s,
+        suggested_presentation_delay_s: d.suggested_presentation_delay_s,
+        template: match d.template {
+            wit::TemplateFormat::NumberWithTimeline => hls::TemplateFormat::NumberWithTimeline,
+            wit::TemplateFormat::TimeWithTimeline => hls::TemplateFormat::TimeWithTimeline,
+            wit::TemplateFormat::NumberWithDuration => hls::TemplateFormat::NumberWithDuration,
+        },
+        utc_timing: d.utc_timing.map(|(scheme, value)| {
+            let scheme = match scheme {
+                wit::UtcScheme::HttpHead => hls::UtcScheme::HttpHead,
+                wit::UtcScheme::HttpIso => hls::UtcScheme::HttpIso,
+                wit::UtcScheme::HttpXsdate => hls::UtcScheme::HttpXsdate,
+            };
+            (scheme, value)
+        }),
     }
 }
 

@@ -12,6 +12,11 @@
 //! bodies pass through guest memory: a remux has to read every byte. The
 //! MPD and master playlists remux one segment per rendition for codec
 //! strings and picture sizes (no cache yet).
+//!
+//! The MPD and the CMAF playlists are rendered by the manifest plug (as the
+//! HLS ones are); routing, the `$Time$` lookup and the 90 kHz media times a
+//! fragment's `tfdt` must match come from the same `tributary-hls` code,
+//! linked here.
 
 use tributary_fmp4 as fmp4;
 use tributary_hls as hls;
@@ -22,7 +27,7 @@ use crate::bindings::manifest as wit;
 use crate::playback::convert;
 use crate::playback::reply::{self, Body, Reply};
 use crate::playback::segment::{self, BlobMeta};
-use crate::playback::serve::{Fault, Store};
+use crate::playback::serve::{CmafMediaRequest, DashRequest, Fault, Manifest, Store};
 
 /// `Content-Type` of init segments and fragments.
 pub const MP4_TYPE: &str = "video/mp4";
@@ -92,22 +97,71 @@ fn selection_of(s: Option<&StreamSelection>) -> hls::StreamSelection {
     }
 }
 
-fn dash_settings(d: &DashPackage) -> hls::DashSettings {
-    hls::DashSettings {
+/// The plug's view of a `DashPackage`'s MPD-only settings.
+fn dash_settings(d: &DashPackage) -> wit::DashSettings {
+    wit::DashSettings {
         min_buffer_time_s: d.min_buffer_time_seconds,
         min_update_period_s: d.min_update_period_seconds,
         suggested_presentation_delay_s: d.suggested_presentation_delay_seconds,
         template: match d.segment_template_format.as_str() {
-            "TIME_WITH_TIMELINE" => hls::TemplateFormat::TimeWithTimeline,
-            "NUMBER_WITH_DURATION" => hls::TemplateFormat::NumberWithDuration,
-            _ => hls::TemplateFormat::NumberWithTimeline,
+            "TIME_WITH_TIMELINE" => wit::TemplateFormat::TimeWithTimeline,
+            "NUMBER_WITH_DURATION" => wit::TemplateFormat::NumberWithDuration,
+            _ => wit::TemplateFormat::NumberWithTimeline,
         },
         utc_timing: match (d.utc_timing.as_str(), &d.utc_timing_uri) {
-            ("HTTP-HEAD", Some(u)) => Some((hls::UtcScheme::HttpHead, u.clone())),
-            ("HTTP-ISO", Some(u)) => Some((hls::UtcScheme::HttpIso, u.clone())),
-            ("HTTP-XSDATE", Some(u)) => Some((hls::UtcScheme::HttpXsdate, u.clone())),
+            ("HTTP-HEAD", Some(u)) => Some((wit::UtcScheme::HttpHead, u.clone())),
+            ("HTTP-ISO", Some(u)) => Some((wit::UtcScheme::HttpIso, u.clone())),
+            ("HTTP-XSDATE", Some(u)) => Some((wit::UtcScheme::HttpXsdate, u.clone())),
             _ => None,
         },
+    }
+}
+
+/// The plug's view of the window settings.
+fn wit_endpoint(e: &hls::HlsEndpoint) -> wit::Endpoint {
+    wit::Endpoint {
+        manifest_name: e.manifest_name.clone(),
+        segment_duration_s: e.segment_duration_s,
+        playlist_window_s: e.playlist_window_s,
+        program_date_time_interval_s: e.program_date_time_interval_s,
+        playlist_type: match e.playlist_type {
+            hls::PlaylistType::Event => wit::PlaylistType::Event,
+            hls::PlaylistType::Vod => wit::PlaylistType::Vod,
+            _ => wit::PlaylistType::None,
+        },
+        time_delay_s: e.time_delay_s,
+        startover_window_s: e.startover_window_s,
+        min_video_bps: e.stream_selection.min_video_bps,
+        max_video_bps: e.stream_selection.max_video_bps,
+        stream_order: match e.stream_selection.order {
+            hls::StreamOrder::VideoBitrateAscending => wit::StreamOrder::VideoBitrateAscending,
+            hls::StreamOrder::VideoBitrateDescending => wit::StreamOrder::VideoBitrateDescending,
+            _ => wit::StreamOrder::Original,
+        },
+    }
+}
+
+fn wit_tracks(tracks: &[Vec<hls::TrackInfo>]) -> Vec<Vec<wit::TrackInfo>> {
+    tracks
+        .iter()
+        .map(|ts| {
+            ts.iter()
+                .map(|t| wit::TrackInfo {
+                    track: wit_track(t.track),
+                    codec: t.codec.clone(),
+                    resolution: t.resolution.map(|r| (r.width, r.height)),
+                    sample_rate: t.sample_rate,
+                    channels: t.channels,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn wit_track(t: hls::Track) -> wit::Track {
+    match t {
+        hls::Track::Video => wit::Track::Video,
+        hls::Track::Audio => wit::Track::Audio,
     }
 }
 
@@ -123,9 +177,11 @@ fn prefix<'a>(endpoint: &'a OriginEndpoint, package: &Package<'a>) -> &'a str {
     }
 }
 
-/// Answers `file` of a CMAF or DASH endpoint at `now_ms`.
-pub fn answer<S: Store>(
+/// Answers `file` of a CMAF or DASH endpoint at `now_ms`: routing, time
+/// lookups and the remux here, manifests rendered by the plug.
+pub fn answer<S: Store, M: Manifest>(
     store: &S,
+    plug: &M,
     endpoint: &OriginEndpoint,
     package: &Package<'_>,
     file: &str,
@@ -169,10 +225,11 @@ pub fn answer<S: Store>(
             format!("channel {channel_id} has not received a stream yet"),
         ));
     }
-    let load = |n: u32| -> Step<hls::SegmentIndex, S::Body> {
-        let stored = store.index(channel_id, n).map_err(state_fault)?;
-        index(stored)
+    let stored = |n: u32| -> Step<Option<StoredIndex>, S::Body> {
+        store.index(channel_id, n).map_err(state_fault)
     };
+    let load = |n: u32| -> Step<hls::SegmentIndex, S::Body> { index(stored(n)?) };
+    let wit_renditions = convert::renditions(&state.renditions);
     let known = |n: u32| n >= 1 && (n as usize) <= renditions.renditions.len();
     let manifest = match target {
         hls::Fmp4Target::Master(m) | hls::Fmp4Target::Media { manifest: m, .. } => m,
@@ -187,25 +244,29 @@ pub fn answer<S: Store>(
             let Package::Dash(d) = package else {
                 return Err(Reply::error(404, "not a DASH endpoint"));
             };
-            let indexes = (1..=renditions.renditions.len())
-                .map(|n| load(u32::try_from(n).unwrap_or(u32::MAX)))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut indexes = Vec::with_capacity(renditions.renditions.len());
+            let mut wit_indexes = Vec::with_capacity(renditions.renditions.len());
+            for n in 1..=renditions.renditions.len() {
+                let s = stored(u32::try_from(n).unwrap_or(u32::MAX))?;
+                wit_indexes.push(s.clone().map_or_else(
+                    || convert::empty_index(&wit_endpoint(&settings)),
+                    convert::index,
+                ));
+                indexes.push(index(s)?);
+            }
             let tracks = tracks_of(store, &renditions, &indexes, &settings, &request)?;
-            let sources: Vec<hls::Source<'_>> = indexes
-                .iter()
-                .zip(&tracks)
-                .map(|(index, tracks)| hls::Source { index, tracks })
-                .collect();
-            let text = hls::dash_manifest(
-                &renditions,
-                &sources,
-                &settings,
-                &dash_settings(d),
-                prefix,
-                &request,
-                now_ms,
-            )
-            .map_err(hls_fault)?;
+            let text = plug
+                .dash_manifest(&DashRequest {
+                    renditions: &wit_renditions,
+                    indexes: &wit_indexes,
+                    tracks: &wit_tracks(&tracks),
+                    endpoint: &wit_endpoint(&settings),
+                    dash: &dash_settings(d),
+                    prefix,
+                    query,
+                    now_ms,
+                })
+                .map_err(plug_fault)?;
             let mut r = Reply::new(200)
                 .header("content-type", MPD_TYPE)
                 .header(
@@ -224,14 +285,15 @@ pub fn answer<S: Store>(
                 .map(|n| load(u32::try_from(n).unwrap_or(u32::MAX)))
                 .collect::<Result<Vec<_>, _>>()?;
             let tracks = tracks_of(store, &renditions, &indexes, &settings, &request)?;
-            let text = hls::cmaf_master_playlist(
-                &renditions,
-                &tracks,
-                &settings,
-                hls_names.get(m).copied().unwrap_or_default(),
-                &request,
-            )
-            .map_err(hls_fault)?;
+            let text = plug
+                .cmaf_master_playlist(
+                    &wit_renditions,
+                    &wit_tracks(&tracks),
+                    &wit_endpoint(&settings),
+                    hls_names.get(m).copied().unwrap_or_default(),
+                    query,
+                )
+                .map_err(plug_fault)?;
             Ok(Reply::playlist(
                 text,
                 reply::live_max_age(settings.segment_duration_s),
@@ -243,18 +305,23 @@ pub fn answer<S: Store>(
             if !known(rendition) {
                 return Err(hls_fault(hls::Error::UnknownRendition));
             }
-            let ix = load(rendition)?;
+            let s = stored(rendition)?;
+            let ix = index(s.clone())?;
             let output_s = ix.target_duration_s().saturating_mul(k(&ix));
-            let text = hls::cmaf_media_playlist(
-                &renditions,
-                &ix,
-                (rendition, track),
-                &settings,
-                prefix,
-                &request,
-                now_ms,
-            )
-            .map_err(hls_fault)?;
+            let wit_settings = wit_endpoint(&settings);
+            let wit_index = s.map_or_else(|| convert::empty_index(&wit_settings), convert::index);
+            let text = plug
+                .cmaf_media_playlist(&CmafMediaRequest {
+                    renditions: &wit_renditions,
+                    rendition,
+                    track: wit_track(track),
+                    index: &wit_index,
+                    endpoint: &wit_settings,
+                    prefix,
+                    query,
+                    now_ms,
+                })
+                .map_err(plug_fault)?;
             let max_age = reply::media_max_age(&text, output_s);
             Ok(Reply::playlist(text, max_age))
         }
@@ -510,6 +577,11 @@ fn hls_fault<B>(e: hls::Error) -> Reply<B> {
         E::SegmentUnavailable => wit::Error::SegmentUnavailable,
         other => wit::Error::InvalidIndex(other.to_string()),
     };
+    let (status, message) = reply::plug_error(e);
+    Reply::error(status, message)
+}
+
+fn plug_fault<B>(e: wit::Error) -> Reply<B> {
     let (status, message) = reply::plug_error(e);
     Reply::error(status, message)
 }

@@ -113,6 +113,61 @@ pub trait Manifest {
         endpoint: &wit::Endpoint,
         number: u64,
     ) -> Result<Vec<String>, wit::Error>;
+    /// `dash-manifest`.
+    fn dash_manifest(&self, mpd: &DashRequest<'_>) -> Result<String, wit::Error>;
+    /// `cmaf-master-playlist`.
+    fn cmaf_master_playlist(
+        &self,
+        renditions: &[wit::Rendition],
+        tracks: &[Vec<wit::TrackInfo>],
+        endpoint: &wit::Endpoint,
+        manifest_name: &str,
+        query: &str,
+    ) -> Result<String, wit::Error>;
+    /// `cmaf-media-playlist`.
+    fn cmaf_media_playlist(&self, playlist: &CmafMediaRequest<'_>) -> Result<String, wit::Error>;
+}
+
+/// The arguments of `dash-manifest`.
+#[derive(Debug, Clone, Copy)]
+pub struct DashRequest<'a> {
+    /// The channel's renditions.
+    pub renditions: &'a [wit::Rendition],
+    /// Rendition n's index is `indexes[n - 1]`.
+    pub indexes: &'a [wit::SegmentIndex],
+    /// Rendition n's tracks are `tracks[n - 1]`.
+    pub tracks: &'a [Vec<wit::TrackInfo>],
+    /// Window, delay, startover, selection.
+    pub endpoint: &'a wit::Endpoint,
+    /// The MPD-only settings.
+    pub dash: &'a wit::DashSettings,
+    /// Segment name prefix.
+    pub prefix: &'a str,
+    /// The request's query.
+    pub query: &'a str,
+    /// Now, epoch ms.
+    pub now_ms: i64,
+}
+
+/// The arguments of `cmaf-media-playlist`.
+#[derive(Debug, Clone, Copy)]
+pub struct CmafMediaRequest<'a> {
+    /// The channel's renditions.
+    pub renditions: &'a [wit::Rendition],
+    /// 1-based.
+    pub rendition: u32,
+    /// Which track.
+    pub track: wit::Track,
+    /// The rendition's index.
+    pub index: &'a wit::SegmentIndex,
+    /// Window, delay, startover, selection, program date time.
+    pub endpoint: &'a wit::Endpoint,
+    /// Segment name prefix.
+    pub prefix: &'a str,
+    /// The request's query.
+    pub query: &'a str,
+    /// Now, epoch ms.
+    pub now_ms: i64,
 }
 
 /// Answers one request under `/out/v1/` at wall-clock `now_ms`.
@@ -174,7 +229,7 @@ fn answer<S: Store, M: Manifest>(
         .map_err(|r| Reply::error(403, r.message()))?;
     let Some(hls) = hls else {
         let package = fmp4_package.ok_or_else(|| Reply::error(404, "no package"))?;
-        return fmp4::answer(store, &endpoint, &package, file, head.query, now_ms);
+        return fmp4::answer(store, plug, &endpoint, &package, file, head.query, now_ms);
     };
     let settings = convert::endpoint(&endpoint, hls);
     let Some(target) = plug.route(&settings.manifest_name, file) else {

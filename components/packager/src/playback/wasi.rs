@@ -13,7 +13,7 @@ use tributary_mediapackage::{BUCKET, ChannelRecord, EndpointRecord, INGEST_BUCKE
 use crate::bindings::manifest as wit;
 use crate::playback::reply::{Body, Reply};
 use crate::playback::segment::BlobMeta;
-use crate::playback::serve::{Fault, Manifest, Opened, Store};
+use crate::playback::serve::{CmafMediaRequest, DashRequest, Fault, Manifest, Opened, Store};
 
 /// The `channels` and `ingest` key-value stores and the blob store.
 pub struct Stores {
@@ -162,6 +162,43 @@ impl Manifest for Plug {
         number: u64,
     ) -> Result<Vec<String>, wit::Error> {
         wit::resolve_segment(index, endpoint, number)
+    }
+
+    fn dash_manifest(&self, m: &DashRequest<'_>) -> Result<String, wit::Error> {
+        wit::dash_manifest(
+            m.renditions,
+            m.indexes,
+            m.tracks,
+            m.endpoint,
+            m.dash,
+            m.prefix,
+            m.query,
+            m.now_ms,
+        )
+    }
+
+    fn cmaf_master_playlist(
+        &self,
+        renditions: &[wit::Rendition],
+        tracks: &[Vec<wit::TrackInfo>],
+        endpoint: &wit::Endpoint,
+        manifest_name: &str,
+        query: &str,
+    ) -> Result<String, wit::Error> {
+        wit::cmaf_master_playlist(renditions, tracks, endpoint, manifest_name, query)
+    }
+
+    fn cmaf_media_playlist(&self, p: &CmafMediaRequest<'_>) -> Result<String, wit::Error> {
+        wit::cmaf_media_playlist(
+            p.renditions,
+            p.rendition,
+            p.track,
+            p.index,
+            p.endpoint,
+            p.prefix,
+            p.query,
+            p.now_ms,
+        )
     }
 }
 

@@ -230,7 +230,8 @@ fn the_mpd_names_the_remuxed_codecs_and_the_media_times_of_the_pts() {
     assert_eq!(r.header_value("content-type"), Some("application/dash+xml"));
     assert_eq!(r.header_value("cache-control"), Some("max-age=1"));
     let mpd = text(&r);
-    let v = tributary_fmp4::remux(&[&segments()[0].0], &Default::default()).expect("fixture remuxes");
+    let v =
+        tributary_fmp4::remux(&[&segments()[0].0], &Default::default()).expect("fixture remuxes");
     for t in &v.tracks {
         assert!(mpd.contains(&format!("codecs=\"{}\"", t.codec)), "{mpd}");
     }
@@ -304,7 +305,8 @@ fn cmaf_hls_playlists_map_init_segments_and_name_the_remuxed_codecs() {
     let master = get(&f, "/out/v1/cmaf/main.m3u8");
     assert_eq!(master.status, 200, "{}", text(&master));
     let m = text(&master);
-    let v = tributary_fmp4::remux(&[&segments()[0].0], &Default::default()).expect("fixture remuxes");
+    let v =
+        tributary_fmp4::remux(&[&segments()[0].0], &Default::default()).expect("fixture remuxes");
     let codecs: Vec<&str> = v.tracks.iter().map(|t| t.codec.as_str()).collect();
     assert!(
         m.contains(&format!("CODECS=\"{}\"", codecs.join(","))),

@@ -5,7 +5,7 @@
 use tributary_hls as hls;
 
 use crate::bindings::manifest as wit;
-use crate::playback::serve::Manifest;
+use crate::playback::serve::{CmafMediaRequest, DashRequest, Manifest};
 
 /// The plug over the native crate.
 pub struct NativePlug;
@@ -57,6 +57,107 @@ impl Manifest for NativePlug {
         let inputs = hls::resolve_segment(&index, k, number).map_err(error)?;
         Ok(inputs.iter().map(|s| s.key.clone()).collect())
     }
+
+    fn dash_manifest(&self, m: &DashRequest<'_>) -> Result<String, wit::Error> {
+        let request = hls::Request::parse(m.query).map_err(error)?;
+        let indexes = m
+            .indexes
+            .iter()
+            .map(segment_index)
+            .collect::<Result<Vec<_>, _>>()?;
+        let tracks: Vec<Vec<hls::TrackInfo>> = m.tracks.iter().map(|t| track_infos(t)).collect();
+        let sources: Vec<hls::Source<'_>> = indexes
+            .iter()
+            .zip(&tracks)
+            .map(|(index, tracks)| hls::Source { index, tracks })
+            .collect();
+        let d = m.dash;
+        let dash = hls::DashSettings {
+            min_buffer_time_s: d.min_buffer_time_s,
+            min_update_period_s: d.min_update_period_s,
+            suggested_presentation_delay_s: d.suggested_presentation_delay_s,
+            template: match d.template {
+                wit::TemplateFormat::NumberWithTimeline => hls::TemplateFormat::NumberWithTimeline,
+                wit::TemplateFormat::TimeWithTimeline => hls::TemplateFormat::TimeWithTimeline,
+                wit::TemplateFormat::NumberWithDuration => hls::TemplateFormat::NumberWithDuration,
+            },
+            utc_timing: d.utc_timing.as_ref().map(|(scheme, value)| {
+                let scheme = match scheme {
+                    wit::UtcScheme::HttpHead => hls::UtcScheme::HttpHead,
+                    wit::UtcScheme::HttpIso => hls::UtcScheme::HttpIso,
+                    wit::UtcScheme::HttpXsdate => hls::UtcScheme::HttpXsdate,
+                };
+                (scheme, value.clone())
+            }),
+        };
+        hls::dash_manifest(
+            &channel(m.renditions),
+            &sources,
+            &settings(m.endpoint),
+            &dash,
+            m.prefix,
+            &request,
+            m.now_ms,
+        )
+        .map_err(error)
+    }
+
+    fn cmaf_master_playlist(
+        &self,
+        renditions: &[wit::Rendition],
+        tracks: &[Vec<wit::TrackInfo>],
+        endpoint: &wit::Endpoint,
+        manifest_name: &str,
+        query: &str,
+    ) -> Result<String, wit::Error> {
+        let request = hls::Request::parse(query).map_err(error)?;
+        let tracks: Vec<Vec<hls::TrackInfo>> = tracks.iter().map(|t| track_infos(t)).collect();
+        hls::cmaf_master_playlist(
+            &channel(renditions),
+            &tracks,
+            &settings(endpoint),
+            manifest_name,
+            &request,
+        )
+        .map_err(error)
+    }
+
+    fn cmaf_media_playlist(&self, p: &CmafMediaRequest<'_>) -> Result<String, wit::Error> {
+        let request = hls::Request::parse(p.query).map_err(error)?;
+        let index = segment_index(p.index)?;
+        hls::cmaf_media_playlist(
+            &channel(p.renditions),
+            &index,
+            (p.rendition, track_of(p.track)),
+            &settings(p.endpoint),
+            p.prefix,
+            &request,
+            p.now_ms,
+        )
+        .map_err(error)
+    }
+}
+
+fn track_of(t: wit::Track) -> hls::Track {
+    match t {
+        wit::Track::Video => hls::Track::Video,
+        wit::Track::Audio => hls::Track::Audio,
+    }
+}
+
+fn track_infos(tracks: &[wit::TrackInfo]) -> Vec<hls::TrackInfo> {
+    tracks
+        .iter()
+        .map(|t| hls::TrackInfo {
+            track: track_of(t.track),
+            codec: t.codec.clone(),
+            resolution: t
+                .resolution
+                .map(|(width, height)| hls::Resolution { width, height }),
+            sample_rate: t.sample_rate,
+            channels: t.channels,
+        })
+        .collect()
 }
 
 fn channel(renditions: &[wit::Rendition]) -> hls::Channel {
