@@ -28,6 +28,7 @@ pub mod mediapackage;
 pub mod mediastore;
 #[cfg(test)]
 mod memory;
+mod rest;
 pub mod route;
 pub mod store;
 mod wasi;

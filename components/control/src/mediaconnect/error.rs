@@ -1,69 +1,31 @@
 //! MediaConnect's wire errors (rest-json): the HTTP status of the model's
 //! error shape, its code in `X-Amzn-ErrorType`, and `{"message": …}` as the
-//! body (the shapes' `Message` member has `locationName: "message"`).
+//! body ([`crate::rest::error`]). A request that is wrong is 400
+//! `BadRequestException`; a list past its quota has its operation's 420.
 
-use serde_json::json;
+use crate::rest::{self, Family};
 
-/// A refusal, as the client will see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
-    /// HTTP status.
-    pub status: u16,
-    /// Error code (`NotFoundException`).
-    pub code: &'static str,
-    /// What went wrong, for a person.
-    pub message: String,
+/// MediaConnect, as the [`rest`] family its errors (and more) belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaConnect {}
+
+impl Family for MediaConnect {
+    const NAME: &'static str = "MediaConnect";
+    const SIGNING_NAME: &'static str = super::SIGNING_NAME;
 }
 
-impl Error {
-    fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
+/// A refusal, as the client will see it.
+pub type Error = rest::Error<MediaConnect>;
 
+impl Error {
     /// 400 `BadRequestException`: the request is wrong; the message says how.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequestException", message)
     }
 
-    /// 403 `ForbiddenException`: not signed, or not allowed.
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(403, "ForbiddenException", message)
-    }
-
-    /// 403 with a signature problem's own code (`InvalidSignatureException`,
-    /// `UnrecognizedClientException`), as AWS front ends answer them.
-    pub fn signature(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(403, code, message)
-    }
-
-    /// 404 `NotFoundException`: no such flow, source, output or entitlement.
-    pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(404, "NotFoundException", message)
-    }
-
     /// 420 with an operation's own quota code (`AddFlowOutputs420Exception`).
     pub fn quota(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(420, code, message)
-    }
-
-    /// 500 `InternalServerErrorException`: our fault (a corrupt record).
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(500, "InternalServerErrorException", message)
-    }
-
-    /// 503 `ServiceUnavailableException`: state could not be reached, or too
-    /// many writers raced; SDKs retry it.
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(503, "ServiceUnavailableException", message)
-    }
-
-    /// The response body.
-    pub fn body(&self) -> String {
-        json!({ "message": self.message }).to_string()
     }
 }
 

@@ -26,14 +26,13 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 use tributary_guest::auth::{AuthError, Identity};
-use tributary_guest::http::decode_component;
 
+use crate::rest;
 use crate::store::Channels;
 
+pub use crate::rest::wire::{CONTENT_TYPE, Call, Reply};
 pub use error::Error;
 
-/// Content type of MediaPackage responses.
-pub const CONTENT_TYPE: &str = "application/json";
 /// Largest request body read (an origin endpoint is a few KiB).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// The SigV4 service name MediaPackage requests are signed for.
@@ -49,97 +48,6 @@ pub struct Settings {
     /// Public base URL without trailing `/` (`http://127.0.0.1:8080`):
     /// ingest and playback URLs are this + [`tributary_mediapackage::url`].
     pub endpoint: String,
-}
-
-/// A request as the shell read it.
-#[derive(Debug, Clone, Copy)]
-pub struct Call<'a> {
-    /// Upper-case HTTP method.
-    pub method: &'a str,
-    /// The path as received, still percent-encoded.
-    pub path: &'a str,
-    /// The query as received, without `?`.
-    pub query: &'a str,
-    /// The whole body.
-    pub body: &'a [u8],
-    /// Wall-clock time, milliseconds since the Unix epoch.
-    pub now_ms: u64,
-}
-
-/// A response to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    /// HTTP status.
-    pub status: u16,
-    /// Headers (lower-case names).
-    pub headers: Vec<(String, String)>,
-    /// JSON body (empty for 204).
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    /// `status` with `value` as the JSON body (none for 204).
-    pub fn ok(status: u16, value: Option<&Value>) -> Self {
-        match value {
-            Some(v) if status != 204 => Self {
-                status,
-                headers: vec![("content-type".into(), CONTENT_TYPE.into())],
-                body: v.to_string().into_bytes(),
-            },
-            _ => Self {
-                status,
-                headers: Vec::new(),
-                body: Vec::new(),
-            },
-        }
-    }
-
-    /// `error` as MediaPackage sends it.
-    pub fn error(error: &Error) -> Self {
-        Self {
-            status: error.status,
-            headers: vec![
-                ("content-type".into(), CONTENT_TYPE.into()),
-                ("x-amzn-errortype".into(), error.code.into()),
-            ],
-            body: error.body().into_bytes(),
-        }
-    }
-}
-
-/// The wire error for an authentication failure.
-pub fn auth_error(error: AuthError) -> Error {
-    match error {
-        AuthError::MissingAuthentication => missing_authentication(),
-        AuthError::UnknownAccessKey(_) => Error::signature(
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid.",
-        ),
-        AuthError::BadSignature(m) => Error::signature("InvalidSignatureException", m),
-        AuthError::Expired => Error::forbidden("Request has expired."),
-        AuthError::Denied(m) => Error::forbidden(m),
-        AuthError::Internal(m) => {
-            Error::unavailable(format!("Could not read the access keys: {m}"))
-        }
-    }
-}
-
-fn missing_authentication() -> Error {
-    Error::forbidden(format!(
-        "Missing Authentication Token: MediaPackage calls must be signed (SigV4, service {SIGNING_NAME})"
-    ))
-}
-
-/// Query parameters, decoded, in order (repeated names kept: `tagKeys`).
-fn query_params(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode_component(k), decode_component(v))
-        })
-        .collect()
 }
 
 /// Where and when, plus the query and a source of randomness.
@@ -181,10 +89,7 @@ pub fn serve<S: Channels>(
     store: &mut S,
     random: &mut dyn FnMut() -> u64,
 ) -> Reply {
-    match run(call, auth, settings, store, random) {
-        Ok((status, value)) => Reply::ok(status, value.as_ref()),
-        Err(error) => Reply::error(&error),
-    }
+    Reply::of(run(call, auth, settings, store, random))
 }
 
 fn run<S: Channels>(
@@ -194,11 +99,7 @@ fn run<S: Channels>(
     store: &mut S,
     random: &mut dyn FnMut() -> u64,
 ) -> Result<(u16, Option<Value>), Error> {
-    match auth {
-        Ok(Identity::Anonymous) => return Err(missing_authentication()),
-        Ok(Identity::Root | Identity::User { .. }) => {}
-        Err(e) => return Err(auth_error(e)),
-    }
+    rest::error::signed(auth)?;
     let route = paths::route(call.method, call.path)?;
     let body = match call.method {
         "POST" | "PUT" => input::parse_body(call.body)?,
@@ -207,7 +108,7 @@ fn run<S: Channels>(
     let ctx = Ctx {
         settings,
         now_ms: call.now_ms,
-        query: query_params(call.query),
+        query: rest::wire::query_params(call.query),
         random: RefCell::new(random),
     };
     let value = ops::dispatch(&route, &body, &ctx, store)?;
