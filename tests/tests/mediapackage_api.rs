@@ -1,6 +1,6 @@
 //! The MediaPackage (v1) control plane driven by the real aws CLI (v1), as
 //! the AWS tutorials drive it: a channel with its two ingest endpoints, an
-//! HLS origin endpoint, listing and paging, updates, credential rotation,
+//! HLS origin endpoint, DASH and CMAF endpoints, listing and paging, updates, credential rotation,
 //! tags, the refusals, and deletion in the order MediaPackage requires —
 //! with the CLI's JSON output checked field by field.
 
@@ -276,6 +276,60 @@ async fn a_channel_and_its_hls_endpoint_are_built_changed_and_deleted_with_the_a
     ensure!(e.code == "NotFoundException", "{e:?}");
     let e = aws.error(&["mediapackage", "list-channels", "--no-sign-request"])?;
     ensure!(e.code == "ForbiddenException", "{e:?}");
+    // DASH and CMAF endpoints: the model's shapes through the CLI, AWS's
+    // defaults filled in, the URLs `.mpd` and one per HLS manifest.
+    let dash = mp(&[
+        "create-origin-endpoint",
+        "--channel-id",
+        "live-1",
+        "--id",
+        "dash",
+        "--dash-package",
+        r#"{"SegmentDurationSeconds": 2, "SegmentTemplateFormat": "TIME_WITH_TIMELINE", "UtcTiming": "HTTP-ISO", "UtcTimingUri": "https://time.example/iso"}"#,
+    ])?;
+    ensure!(
+        dash["Url"] == format!("{base}/out/v1/dash/index.mpd") && dash.get("HlsPackage").is_none(),
+        "{dash}"
+    );
+    let d = &dash["DashPackage"];
+    ensure!(
+        d["SegmentDurationSeconds"] == 2
+            && d["SegmentTemplateFormat"] == "TIME_WITH_TIMELINE"
+            && d["ManifestWindowSeconds"] == 60
+            && d["MinBufferTimeSeconds"] == 30
+            && d["MinUpdatePeriodSeconds"] == 15
+            && d["SuggestedPresentationDelaySeconds"] == 25
+            && d["Profile"] == "NONE"
+            && d["UtcTiming"] == "HTTP-ISO"
+            && d["UtcTimingUri"] == "https://time.example/iso",
+        "{dash}"
+    );
+    let cmaf = mp(&[
+        "create-origin-endpoint",
+        "--channel-id",
+        "live-1",
+        "--id",
+        "cmaf",
+        "--cmaf-package",
+        r#"{"SegmentPrefix": "seg", "HlsManifests": [{"Id": "main", "PlaylistWindowSeconds": 30}, {"Id": "alt", "ManifestName": "short"}]}"#,
+    ])?;
+    let manifests = &cmaf["CmafPackage"]["HlsManifests"];
+    ensure!(
+        manifests[0]["Url"] == format!("{base}/out/v1/cmaf/main.m3u8")
+            && manifests[0]["PlaylistWindowSeconds"] == 30
+            && manifests[1]["Url"] == format!("{base}/out/v1/cmaf/short.m3u8")
+            && manifests[1]["PlaylistWindowSeconds"] == 60
+            && cmaf["CmafPackage"]["SegmentDurationSeconds"] == 6
+            && cmaf["Url"] == manifests[0]["Url"],
+        "{cmaf}"
+    );
+    ensure!(
+        mp(&["describe-origin-endpoint", "--id", "cmaf"])? == cmaf,
+        "describe differs from {cmaf}"
+    );
+    for id in ["dash", "cmaf"] {
+        mp(&["delete-origin-endpoint", "--id", id])?;
+    }
     let e = aws.error(&[
         "mediapackage",
         "create-origin-endpoint",
@@ -287,7 +341,23 @@ async fn a_channel_and_its_hls_endpoint_are_built_changed_and_deleted_with_the_a
         r#"{"SegmentDurationSeconds": 6}"#,
     ])?;
     ensure!(
-        e.code == "UnprocessableEntityException" && e.message.contains("cmafPackage"),
+        e.code == "UnprocessableEntityException" && e.message.contains("cmafPackage.hlsManifests"),
+        "{e:?}"
+    );
+    let e = aws.error(&[
+        "mediapackage",
+        "create-origin-endpoint",
+        "--channel-id",
+        "live-1",
+        "--id",
+        "two",
+        "--hls-package",
+        "SegmentDurationSeconds=6",
+        "--dash-package",
+        "SegmentDurationSeconds=6",
+    ])?;
+    ensure!(
+        e.code == "UnprocessableEntityException" && e.message.contains("exactly one package"),
         "{e:?}"
     );
     let e = aws.error(&[
