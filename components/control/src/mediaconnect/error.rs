@@ -12,6 +12,15 @@ pub enum MediaConnect {}
 impl Family for MediaConnect {
     const NAME: &'static str = "MediaConnect";
     const SIGNING_NAME: &'static str = super::SIGNING_NAME;
+    const NOT_SUPPORTED: &'static str = "is not supported";
+
+    fn invalid(message: String) -> Error {
+        Error::bad_request(message)
+    }
+
+    fn out_of_range(_: i64, min: i64, max: i64) -> String {
+        format!("must be between {min} and {max}")
+    }
 }
 
 /// A refusal, as the client will see it.

@@ -13,6 +13,15 @@ pub enum MediaPackage {}
 impl Family for MediaPackage {
     const NAME: &'static str = "MediaPackage";
     const SIGNING_NAME: &'static str = super::SIGNING_NAME;
+    const NOT_SUPPORTED: &'static str = "is not supported yet";
+
+    fn invalid(message: String) -> Error {
+        Error::unprocessable(message)
+    }
+
+    fn out_of_range(n: i64, min: i64, max: i64) -> String {
+        format!("{n} is not between {min} and {max}")
+    }
 }
 
 /// A refusal, as the client will see it.

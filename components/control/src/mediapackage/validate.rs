@@ -2,28 +2,16 @@
 //! log group names, tags, list paging and timestamps.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64;
 
 use super::error::Result;
 use super::input::invalid;
+pub use crate::rest::validate::page;
+use crate::rest::validate::{self as rest, is_word};
 
 /// Longest channel or origin endpoint id.
 pub const MAX_ID: usize = 256;
-/// Largest page a List call returns (model: `MaxResults` 1–1000).
-pub const MAX_RESULTS: i64 = 1000;
 /// Page size when the caller gives no `maxResults`.
 pub const DEFAULT_RESULTS: usize = 50;
-/// Tags per resource (the AWS-wide tagging limit).
-pub const MAX_TAGS: usize = 50;
-
-fn is_word(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
 
 /// A channel or origin endpoint id: letters, digits, `_` and `-`, at most
 /// [`MAX_ID`] (MediaPackage's documented rule; it also keeps ids safe in
@@ -56,19 +44,7 @@ pub fn manifest_name(path: &str, s: &str) -> Result<()> {
 
 /// An IPv4 or IPv6 CIDR block, `address/prefix`.
 pub fn cidr(path: &str, s: &str) -> Result<()> {
-    let bad = || {
-        invalid(
-            path,
-            format_args!("{s:?} is not a CIDR block (such as 203.0.113.0/24 or 2001:db8::/32)"),
-        )
-    };
-    let (addr, prefix) = s.split_once('/').ok_or_else(bad)?;
-    let addr: IpAddr = addr.parse().map_err(|_| bad())?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    match prefix.parse::<u8>() {
-        Ok(p) if p <= max && prefix.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
-        _ => Err(bad()),
-    }
+    rest::cidr(path, s)
 }
 
 /// A CloudWatch log group name: 1–512 of letters, digits and `._-/#`.
@@ -88,105 +64,15 @@ pub fn log_group(path: &str, s: &str) -> Result<()> {
 }
 
 /// Tags as a resource may carry them: keys 1–128 characters, values up to
-/// 256, no `aws:` prefix (AWS reserves it), at most [`MAX_TAGS`].
+/// 256, no `aws:` prefix (AWS reserves it), at most [`MAX_TAGS`](crate::rest::validate::MAX_TAGS).
 pub fn tags(path: &str, tags: &BTreeMap<String, String>) -> Result<()> {
-    for (k, v) in tags {
-        let n = k.chars().count();
-        if n == 0 || n > 128 {
-            return Err(invalid(
-                path,
-                format_args!("tag key {k:?} must be 1 to 128 characters"),
-            ));
-        }
-        if k.to_ascii_lowercase().starts_with("aws:") {
-            return Err(invalid(
-                path,
-                format_args!("tag key {k:?} uses the prefix aws:, which AWS reserves"),
-            ));
-        }
-        if v.chars().count() > 256 {
-            return Err(invalid(
-                path,
-                format_args!("the value of tag {k:?} is longer than 256 characters"),
-            ));
-        }
-    }
-    if tags.len() > MAX_TAGS {
-        return Err(invalid(
-            path,
-            format_args!(
-                "a resource may have at most {MAX_TAGS} tags, not {}",
-                tags.len()
-            ),
-        ));
-    }
-    Ok(())
+    rest::tags(path, tags)
 }
 
 /// Paging parameters of a List call, from its query string: the page size
 /// and the key the page starts after.
 pub fn paging(query: &[(String, String)], op: &str) -> Result<(usize, Option<String>)> {
-    let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v);
-    let max = match param("maxResults") {
-        None => DEFAULT_RESULTS,
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if (1..=MAX_RESULTS).contains(&n) => {
-                usize::try_from(n).unwrap_or(DEFAULT_RESULTS)
-            }
-            _ => {
-                return Err(invalid(
-                    "maxResults",
-                    format_args!("{v:?} must be an integer from 1 to {MAX_RESULTS}"),
-                ));
-            }
-        },
-    };
-    let after = match param("nextToken") {
-        None => None,
-        Some(t) => Some(
-            BASE64
-                .decode(t)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .filter(|k| !k.is_empty())
-                .ok_or_else(|| {
-                    invalid(
-                        "nextToken",
-                        format_args!("is not a token from an earlier {op} call"),
-                    )
-                })?,
-        ),
-    };
-    Ok((max, after))
-}
-
-/// One page of `items` (sorted by key): those after `after`, at most `max`,
-/// and the token for the rest when there is more.
-pub fn page<T>(
-    items: Vec<(String, T)>,
-    max: usize,
-    after: Option<&str>,
-) -> (Vec<T>, Option<String>) {
-    let mut rest = items
-        .into_iter()
-        .filter(|(k, _)| after.is_none_or(|a| k.as_str() > a))
-        .peekable();
-    let mut out = Vec::new();
-    let mut last = None;
-    while out.len() < max {
-        match rest.next() {
-            Some((k, v)) => {
-                out.push(v);
-                last = Some(k);
-            }
-            None => break,
-        }
-    }
-    let token = match (rest.peek(), last) {
-        (Some(_), Some(last)) => Some(BASE64.encode(last)),
-        _ => None,
-    };
-    (out, token)
+    rest::paging(query, op, DEFAULT_RESULTS)
 }
 
 /// Milliseconds since the Unix epoch as an ISO 8601 UTC timestamp
