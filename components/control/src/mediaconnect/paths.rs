@@ -5,6 +5,8 @@
 
 use super::error::{Error, Result};
 
+type Path<'a> = crate::rest::paths::Path<'a, super::error::MediaConnect>;
+
 /// The MediaConnect operations Tributary answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[expect(
@@ -86,20 +88,10 @@ const UNSUPPORTED: [(&str, &str); 3] = [
 /// not run.
 pub fn route(method: &str, raw_path: &str) -> Result<Route> {
     use Operation as Op;
-    let segments = crate::route::segments(raw_path);
-    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let no_route = || {
-        Error::not_found(format!(
-            "No MediaConnect operation answers {method} {raw_path}"
-        ))
-    };
-    // Every path label is a non-empty ARN.
-    let label = |i: usize| -> Result<String> {
-        match s.get(i) {
-            Some(l) if !l.is_empty() => Ok((*l).to_owned()),
-            _ => Err(no_route()),
-        }
-    };
+    let path = Path::new(method, raw_path);
+    let s = path.segments();
+    let no_route = || path.no_route();
+    let label = |i: usize| path.label(i);
     let plain = |op| Route {
         op,
         flow_arn: None,

@@ -4,7 +4,9 @@
 //! path is split on `/` first and each segment decoded after
 //! ([`crate::route::segments`]).
 
-use super::error::{Error, Result};
+use super::error::Result;
+
+type Path<'a> = crate::rest::paths::Path<'a, super::error::MediaPackage>;
 
 /// The MediaPackage operations Tributary answers (harvest jobs are not
 /// routed yet).
@@ -60,20 +62,10 @@ pub struct Route {
 /// none matches.
 pub fn route(method: &str, raw_path: &str) -> Result<Route> {
     use Operation as Op;
-    let segments = crate::route::segments(raw_path);
-    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let no_route = || {
-        Error::not_found(format!(
-            "No MediaPackage operation answers {method} {raw_path}"
-        ))
-    };
-    // Every path label is non-empty.
-    let label = |i: usize| -> Result<String> {
-        match s.get(i) {
-            Some(l) if !l.is_empty() => Ok((*l).to_owned()),
-            _ => Err(no_route()),
-        }
-    };
+    let path = Path::new(method, raw_path);
+    let s = path.segments();
+    let no_route = || path.no_route();
+    let label = |i: usize| path.label(i);
     let plain = |op| Route {
         op,
         id: None,

@@ -1,7 +1,7 @@
 //! What the two rest-json families, MediaConnect and MediaPackage, share:
 //! the request and reply of one call ([`wire`]), the error shape
-//! ([`error`]), reading a JSON body's members ([`input`]) and the value
-//! rules both models have ([`validate`]).
+//! ([`error`]), reading a JSON body's members ([`input`]), routing a raw
+//! path ([`paths`]) and the value rules both models have ([`validate`]).
 //!
 //! Each piece is generic over a [`Family`], a type that only names the
 //! service and says where the two differ on the wire: the status and code
@@ -12,13 +12,16 @@
 
 pub mod error;
 pub mod input;
+pub mod paths;
+#[cfg(test)]
+pub mod testing;
 pub mod validate;
 pub mod wire;
 
 pub use error::Error;
 
-/// One rest-json service, as a type: [`Error`]s and [`input::Members`] of
-/// one family cannot be mistaken for another's.
+/// One rest-json service, as a type: [`Error`]s, [`input::Members`] and
+/// [`paths::Path`]s of one family cannot be mistaken for another's.
 pub trait Family: Sized {
     /// The service's name in messages (`MediaConnect`).
     const NAME: &'static str;

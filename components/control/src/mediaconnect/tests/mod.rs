@@ -17,6 +17,7 @@ use tributary_mediaconnect::{FlowRecord, Runtime, RuntimeState, SourceRuntime};
 
 use super::*;
 use crate::memory::MemoryFlows;
+use crate::rest::testing::{Failure, assert_error, decode, header, label};
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "111122223333";
@@ -28,14 +29,6 @@ struct World {
     settings: Settings,
     now_ms: u64,
     ids: u64,
-}
-
-/// A failed call, checked for the wire shape every error must have.
-#[derive(Debug)]
-struct Failure {
-    status: u16,
-    code: String,
-    message: String,
 }
 
 fn world() -> World {
@@ -51,66 +44,8 @@ fn world() -> World {
     }
 }
 
-/// Percent-encode a path label as botocore does (only `-._~` kept).
-fn label(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 fn flow_path(flow_arn: &str) -> String {
     format!("/v1/flows/{}", label(flow_arn))
-}
-
-fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
-    reply
-        .headers
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-/// A reply's status and JSON on success, or its error after checking the
-/// error's wire shape: code in `x-amzn-errortype`, `{"message"}` body.
-fn decode(reply: &Reply) -> Result<(u16, Value), Failure> {
-    if reply.status == 204 {
-        assert!(reply.body.is_empty(), "204 has no body");
-        return Ok((204, Value::Null));
-    }
-    assert_eq!(header(reply, "content-type"), Some(CONTENT_TYPE));
-    let body: Value = serde_json::from_slice(&reply.body).expect("every reply is JSON");
-    if reply.status < 300 {
-        assert!(header(reply, "x-amzn-errortype").is_none());
-        return Ok((reply.status, body));
-    }
-    let code = header(reply, "x-amzn-errortype")
-        .expect("errors carry X-Amzn-ErrorType")
-        .to_owned();
-    let message = body["message"]
-        .as_str()
-        .expect("errors carry message")
-        .to_owned();
-    assert_eq!(
-        body.as_object().map(serde_json::Map::len),
-        Some(1),
-        "{body}"
-    );
-    Err(Failure {
-        status: reply.status,
-        code,
-        message,
-    })
-}
-
-#[track_caller]
-fn assert_error(f: &Failure, status: u16, code: &str) {
-    assert_eq!((f.status, f.code.as_str()), (status, code), "{}", f.message);
 }
 
 /// A source body for CreateFlow / AddFlowSources.
