@@ -276,12 +276,7 @@ impl Backend for Stores {
     ) -> Result<Option<u64>, Fault> {
         let endpoints: Vec<plug::Endpoint> = endpoints
             .iter()
-            .filter_map(|e| {
-                e.endpoint
-                    .hls_package
-                    .as_ref()
-                    .map(|hls| convert::endpoint(&e.endpoint, hls))
-            })
+            .filter_map(|e| convert::retention_endpoint(&e.endpoint))
             .collect();
         plug::retention_start(&convert::index(index.clone()), &endpoints, now_ms)
             .map_err(|e| format!("retention: {e:?}"))

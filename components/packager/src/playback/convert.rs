@@ -38,6 +38,34 @@ pub fn endpoint(endpoint: &OriginEndpoint, hls: &HlsPackage) -> wit::Endpoint {
     }
 }
 
+/// What retention must keep for `endpoint`, whichever its package: the
+/// window and segment duration of its HLS, DASH (`ManifestWindowSeconds`)
+/// or CMAF package (its longest HLS manifest window), with the endpoint's
+/// delay and startover window. `None` without a package.
+pub fn retention_endpoint(endpoint: &OriginEndpoint) -> Option<wit::Endpoint> {
+    if let Some(hls) = &endpoint.hls_package {
+        return Some(self::endpoint(endpoint, hls));
+    }
+    let (segment, window) = match (&endpoint.dash_package, &endpoint.cmaf_package) {
+        (Some(d), _) => (d.segment_duration_seconds, d.manifest_window_seconds),
+        (None, Some(c)) => (
+            c.segment_duration_seconds,
+            c.hls_manifests
+                .iter()
+                .map(|m| m.playlist_window_seconds)
+                .max()
+                .unwrap_or(HlsPackage::default().playlist_window_seconds),
+        ),
+        (None, None) => return None,
+    };
+    let as_hls = HlsPackage {
+        segment_duration_seconds: segment,
+        playlist_window_seconds: window,
+        ..HlsPackage::default()
+    };
+    Some(self::endpoint(endpoint, &as_hls))
+}
+
 /// `ManifestName`, or `index` when the record has an empty one.
 pub fn manifest_name(endpoint: &OriginEndpoint) -> &str {
     if endpoint.manifest_name.is_empty() {
@@ -108,6 +136,46 @@ mod tests {
     use super::*;
     use tributary_mediapackage::ingest::StoredSegment;
     use tributary_mediapackage::wire::StreamSelection;
+
+    #[test]
+    fn retention_sees_the_window_of_every_package() {
+        use tributary_mediapackage::wire::{CmafPackage, DashPackage, HlsManifest};
+        let base = OriginEndpoint {
+            startover_window_seconds: Some(3600),
+            ..OriginEndpoint::default()
+        };
+        assert!(retention_endpoint(&base).is_none());
+        let dash = OriginEndpoint {
+            dash_package: Some(DashPackage {
+                manifest_window_seconds: 120,
+                segment_duration_seconds: 2,
+                ..DashPackage::default()
+            }),
+            ..base.clone()
+        };
+        let e = retention_endpoint(&dash).expect("a DASH package");
+        assert_eq!(
+            (
+                e.playlist_window_s,
+                e.segment_duration_s,
+                e.startover_window_s
+            ),
+            (120, 2, Some(3600))
+        );
+        let manifest = |w| HlsManifest {
+            playlist_window_seconds: w,
+            ..HlsManifest::default()
+        };
+        let cmaf = OriginEndpoint {
+            cmaf_package: Some(CmafPackage {
+                hls_manifests: vec![manifest(30), manifest(90)],
+                ..CmafPackage::default()
+            }),
+            ..base
+        };
+        let e = retention_endpoint(&cmaf).expect("a CMAF package");
+        assert_eq!((e.playlist_window_s, e.segment_duration_s), (90, 6));
+    }
 
     #[test]
     fn endpoint_settings_carry_every_field_the_plug_reads() {
