@@ -1,9 +1,11 @@
-//! Test helpers for the rest-json families: build paths as botocore does
-//! and read [`Reply`]s back, checking the wire shape every error must have.
+//! Test helpers for the rest-json families: build paths as botocore does,
+//! call a family's `serve` the way the component does ([`Api`]) and read
+//! [`Reply`]s back, checking the wire shape every error must have.
 
 use serde_json::Value;
+use tributary_guest::auth::{AuthError, Identity};
 
-use super::wire::{CONTENT_TYPE, Reply};
+use super::wire::{CONTENT_TYPE, Call, Reply};
 
 /// A failed call, checked for the wire shape every error must have.
 #[derive(Debug)]
@@ -69,4 +71,70 @@ pub fn decode(reply: &Reply) -> Result<(u16, Value), Failure> {
 #[track_caller]
 pub fn assert_error(f: &Failure, status: u16, code: &str) {
     assert_eq!((f.status, f.code.as_str()), (status, code), "{}", f.message);
+}
+
+/// The [`Call`] of a `method` request for `path_and_query` (split at `?`).
+pub fn call<'a>(method: &'a str, path_and_query: &'a str, body: &'a [u8], now_ms: u64) -> Call<'a> {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    Call {
+        method,
+        path,
+        query,
+        body,
+        now_ms,
+    }
+}
+
+/// Randomness for tests: each draw counts on `draws`, with the bits spread
+/// so values do not look alike.
+pub fn counter(draws: &mut u64) -> impl FnMut() -> u64 + '_ {
+    move || {
+        *draws += 1;
+        draws.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+}
+
+/// A family's test world: [`Api::raw`] answers one request as `serve` does;
+/// the rest signs as root and decodes.
+pub trait Api {
+    /// The reply to `method` on `path_and_query` with `body`, as `auth`.
+    fn raw(
+        &mut self,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+        auth: Result<Identity, AuthError>,
+    ) -> Reply;
+
+    /// A root-signed call with `body` as JSON, decoded.
+    fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), Failure> {
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let reply = self.raw(method, path, &bytes, Ok(Identity::Root));
+        decode(&reply)
+    }
+
+    /// A call that must succeed: its status and JSON.
+    #[track_caller]
+    fn ok(&mut self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        match self.call(method, path, body) {
+            Ok(r) => r,
+            Err(f) => panic!("{method} {path} failed: {f:?}"),
+        }
+    }
+
+    /// A call that must fail: its error.
+    #[track_caller]
+    fn fails(&mut self, method: &str, path: &str, body: Option<Value>) -> Failure {
+        match self.call(method, path, body) {
+            Ok((s, v)) => panic!("{method} {path} succeeded with {s} {v}"),
+            Err(f) => f,
+        }
+    }
 }

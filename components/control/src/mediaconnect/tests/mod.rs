@@ -17,7 +17,7 @@ use tributary_mediaconnect::{FlowRecord, Runtime, RuntimeState, SourceRuntime};
 
 use super::*;
 use crate::memory::MemoryFlows;
-use crate::rest::testing::{Failure, assert_error, decode, header, label};
+use crate::rest::testing::{self, Api, assert_error, decode, header, label};
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "111122223333";
@@ -57,7 +57,7 @@ fn output(name: &str, port: u16) -> Value {
     json!({"name": name, "protocol": "udp", "destination": "198.51.100.7", "port": port})
 }
 
-impl World {
+impl Api for World {
     fn raw(
         &mut self,
         method: &str,
@@ -65,52 +65,13 @@ impl World {
         body: &[u8],
         auth: Result<Identity, AuthError>,
     ) -> Reply {
-        let (path, query) = path_and_query
-            .split_once('?')
-            .unwrap_or((path_and_query, ""));
-        let call = Call {
-            method,
-            path,
-            query,
-            body,
-            now_ms: self.now_ms,
-        };
-        let ids = &mut self.ids;
-        let mut random = move || {
-            *ids += 1;
-            // Spread the bits so ids do not look alike.
-            ids.wrapping_mul(0x9e37_79b9_7f4a_7c15)
-        };
+        let call = testing::call(method, path_and_query, body, self.now_ms);
+        let mut random = testing::counter(&mut self.ids);
         serve(&call, auth, &self.settings, &mut self.store, &mut random)
     }
+}
 
-    fn call(
-        &mut self,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<(u16, Value), Failure> {
-        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        let reply = self.raw(method, path, &bytes, Ok(Identity::Root));
-        decode(&reply)
-    }
-
-    #[track_caller]
-    fn ok(&mut self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        match self.call(method, path, body) {
-            Ok(r) => r,
-            Err(f) => panic!("{method} {path} failed: {f:?}"),
-        }
-    }
-
-    #[track_caller]
-    fn fails(&mut self, method: &str, path: &str, body: Option<Value>) -> Failure {
-        match self.call(method, path, body) {
-            Ok((s, v)) => panic!("{method} {path} succeeded with {s} {v}"),
-            Err(f) => f,
-        }
-    }
-
+impl World {
     /// CreateFlow; the flow.
     #[track_caller]
     fn create(&mut self, body: Value) -> Value {

@@ -14,7 +14,7 @@ use tributary_guest::auth::{AuthError, Identity};
 
 use super::*;
 use crate::memory::MemoryChannels;
-use crate::rest::testing::{Failure, assert_error, decode, header, label};
+use crate::rest::testing::{self, Api, assert_error, decode, header, label};
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "111122223333";
@@ -50,7 +50,7 @@ fn hls() -> Value {
     json!({})
 }
 
-impl World {
+impl Api for World {
     fn raw(
         &mut self,
         method: &str,
@@ -58,52 +58,13 @@ impl World {
         body: &[u8],
         auth: Result<Identity, AuthError>,
     ) -> Reply {
-        let (path, query) = path_and_query
-            .split_once('?')
-            .unwrap_or((path_and_query, ""));
-        let call = Call {
-            method,
-            path,
-            query,
-            body,
-            now_ms: self.now_ms,
-        };
-        let draws = &mut self.draws;
-        let mut random = move || {
-            *draws += 1;
-            // Spread the bits so values do not look alike.
-            draws.wrapping_mul(0x9e37_79b9_7f4a_7c15)
-        };
+        let call = testing::call(method, path_and_query, body, self.now_ms);
+        let mut random = testing::counter(&mut self.draws);
         serve(&call, auth, &self.settings, &mut self.store, &mut random)
     }
+}
 
-    fn call(
-        &mut self,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<(u16, Value), Failure> {
-        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        let reply = self.raw(method, path, &bytes, Ok(Identity::Root));
-        decode(&reply)
-    }
-
-    #[track_caller]
-    fn ok(&mut self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        match self.call(method, path, body) {
-            Ok(r) => r,
-            Err(f) => panic!("{method} {path} failed: {f:?}"),
-        }
-    }
-
-    #[track_caller]
-    fn fails(&mut self, method: &str, path: &str, body: Option<Value>) -> Failure {
-        match self.call(method, path, body) {
-            Ok((s, v)) => panic!("{method} {path} succeeded with {s} {v}"),
-            Err(f) => f,
-        }
-    }
-
+impl World {
     /// CreateChannel `id`; the channel.
     #[track_caller]
     fn channel(&mut self, id: &str) -> Value {
