@@ -16,6 +16,10 @@
 //! shell's implementations of those traits live in `wasi.rs`; tests use
 //! in-memory ones, so every operation is tested natively.
 //!
+//! The two REST-JSON families share one error shape, call and reply, body
+//! reader, path router and the value rules both models have (`rest`); each
+//! keeps its own operations, records, error codes and messages.
+//!
 //! ```sh
 //! cargo build --release --target wasm32-wasip2 -p tributary-control
 //! # → target/wasm32-wasip2/release/tributary_control.wasm
