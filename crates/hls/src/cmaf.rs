@@ -17,8 +17,12 @@
 //!
 //! Output segments are the HLS endpoints' ([`window`], combining and
 //! numbering included); one fragment per input segment. Media times are
-//! 90 kHz: the probed PTS of each input segment, extended past the 33-bit
-//! wrap along the index ([`media_times`]).
+//! 90 kHz ticks of the wall clock since the Unix epoch: a segment starts at
+//! its program date time ([`media_times`]), and the packager shifts each
+//! remuxed fragment's `tfdt` there (one offset for all tracks of a segment,
+//! so audio stays in sync). The timeline is therefore stable while segments
+//! expire, rises across encoder restarts and PTS wraps, and `$Time$` URLs
+//! name the same fragment for as long as it is retained.
 
 use crate::endpoint::HlsEndpoint;
 use crate::filter::{admit_rendition, select_renditions};
@@ -190,36 +194,19 @@ pub(crate) fn push_track_prefix(out: &mut String, prefix: &str, rendition: u32, 
 }
 
 /// The 90 kHz media time at which each retained segment of `index` starts:
-/// its probed PTS extended to the 64-bit value nearest the previous
-/// segment's (so the 33-bit wrap carries); a segment without a PTS starts
-/// where the one before it ends by duration. The first segment's PTS is
-/// taken as it is.
+/// its program date time in ticks since the Unix epoch (never decreasing
+/// along the index, the same on every call).
 pub fn media_times(index: &SegmentIndex) -> Vec<u64> {
-    const WRAP: u64 = 1 << 33;
-    let mut out: Vec<u64> = Vec::with_capacity(index.segments().len());
-    let mut previous: Option<(u64, u32)> = None;
-    for s in index.segments() {
-        let by_duration = previous.map(|(t, d)| t + u64::from(d) * TIMESCALE / 1000);
-        let t = match (s.pts, by_duration) {
-            (Some(pts), Some(expected)) => {
-                let pts = pts & (WRAP - 1);
-                let candidate = (expected & !(WRAP - 1)) | pts;
-                if candidate.saturating_add(WRAP / 2) < expected {
-                    candidate + WRAP
-                } else if candidate > expected.saturating_add(WRAP / 2) && candidate >= WRAP {
-                    candidate - WRAP
-                } else {
-                    candidate
-                }
-            }
-            (Some(pts), None) => pts & (WRAP - 1),
-            (None, Some(expected)) => expected,
-            (None, None) => 0,
-        };
-        out.push(t);
-        previous = Some((t, s.duration_ms));
-    }
-    out
+    index
+        .segments()
+        .iter()
+        .map(|s| media_time_of_ms(s.program_date_time_ms))
+        .collect()
+}
+
+/// Epoch milliseconds as 90 kHz media time (0 before the epoch).
+pub fn media_time_of_ms(epoch_ms: i64) -> u64 {
+    u64::try_from(epoch_ms).unwrap_or(0) * (TIMESCALE / 1000)
 }
 
 /// The output segment of `index` (combined `k` at a time) that starts at
@@ -490,14 +477,14 @@ mod tests {
     }
 
     #[test]
-    fn media_times_follow_the_pts_across_the_33_bit_wrap() {
+    fn media_times_are_program_date_times_whatever_the_pts_does() {
+        // The PTS wraps past 2^33 in the middle: the timeline does not care.
         let ix = index(5, (1 << 33) - 200_000);
         let t = media_times(&ix);
-        assert_eq!(t[0], (1 << 33) - 200_000);
+        assert_eq!(t[0], 1_800_000_000_000 * 90);
         for w in t.windows(2) {
             assert_eq!(w[1] - w[0], 180_000);
         }
-        assert!(t[4] > 1 << 33);
     }
 
     #[test]
@@ -508,9 +495,10 @@ mod tests {
             ..HlsEndpoint::default()
         };
         // k = 2: output n holds inputs 2n, 2n+1.
-        assert_eq!(number_at_time(&ix, &e, 900_000 + 4 * 180_000, 0), Ok(2));
+        let t0 = media_time_of_ms(1_800_000_000_000);
+        assert_eq!(number_at_time(&ix, &e, t0 + 4 * 180_000, 0), Ok(2));
         assert_eq!(
-            number_at_time(&ix, &e, 900_000 + 180_000, 0),
+            number_at_time(&ix, &e, t0 + 180_000, 0),
             Err(Error::SegmentUnavailable)
         );
     }

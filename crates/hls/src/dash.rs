@@ -1,11 +1,11 @@
 //! Dynamic DASH MPDs over the same index, windows and numbering as the HLS
 //! endpoints ([`window`]), for the CMAF tracks of [`crate::cmaf`].
 //!
-//! - One `Period` (`id="0"`, `start="PT0S"`) on a 90 kHz media timeline:
-//!   a segment's media time `t` is its probed PTS ([`media_times`]); the
-//!   presentation time is `t / 90000` s after `availabilityStartTime`,
-//!   which is the wall clock (the index's program date time) minus the
-//!   media time of the first listed segment of the first representation.
+//! - One `Period` (`id="0"`, `start="PT0S"`) on a 90 kHz media timeline
+//!   locked to the wall clock: a segment's media time `t` is its program
+//!   date time in ticks since the Unix epoch ([`media_times`]), so
+//!   `availabilityStartTime` is the epoch (`1970-01-01T00:00:00Z`) and does
+//!   not move between updates, nor across encoder restarts.
 //! - Video renditions are the `Representation`s of one video
 //!   `AdaptationSet` (`StreamSelection` order, filters applied); the audio
 //!   track of the first audio rendition (or of the first video rendition
@@ -19,6 +19,7 @@
 //!   `mediaPresentationDuration`.
 
 use crate::cmaf::{TIMESCALE, Track, TrackInfo, media_times, push_track_prefix};
+use core::cmp::Reverse;
 use crate::endpoint::HlsEndpoint;
 use crate::filter::select_renditions;
 use crate::model::{Channel, MediaKind, Rendition, SegmentIndex};
@@ -173,6 +174,18 @@ pub fn dash_manifest(
         .iter()
         .chain(audio_rep.as_ref())
         .all(|r| r.window.ended);
+    // A static (ended time-shift) MPD presents from its first segment:
+    // presentationTimeOffset there, so players start at 0, not at the epoch.
+    let pto = if ended {
+        video
+            .iter()
+            .chain(audio_rep.as_ref())
+            .map(|r| Reverse(r.times[r.window.segments[0].inputs.start]))
+            .max()
+            .map_or(0, |Reverse(t)| t)
+    } else {
+        0
+    };
 
     let mut out = String::with_capacity(1024 + 256 * (video.len() + 1));
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -189,7 +202,7 @@ pub fn dash_manifest(
             .max()
             .unwrap_or(0);
         out.push_str(" type=\"static\" mediaPresentationDuration=\"");
-        push_duration_ms(&mut out, ms_of(end.saturating_sub(origin)).unsigned_abs());
+        push_duration_ms(&mut out, ms_of(end.saturating_sub(origin.max(pto))).unsigned_abs());
         out.push('"');
     } else {
         out.push_str(" type=\"dynamic\" minimumUpdatePeriod=\"");
@@ -216,7 +229,7 @@ pub fn dash_manifest(
     push_duration_ms(&mut out, u64::from(settings.min_buffer_time_s) * 1000);
     out.push_str("\">\n<Period id=\"0\" start=\"PT0S\">\n");
     let template = |out: &mut String, rep: &Rep<'_>| {
-        template(out, rep, endpoint, settings, prefix);
+        template(out, rep, endpoint, settings, prefix, pto);
     };
     if !video.is_empty() {
         out.push_str(
@@ -344,6 +357,7 @@ fn template(
     endpoint: &HlsEndpoint,
     settings: &DashSettings,
     prefix: &str,
+    pto: u64,
 ) {
     let mut base = String::new();
     push_track_prefix(&mut base, prefix, rep.rendition, rep.track.track);
@@ -370,6 +384,11 @@ fn template(
     if settings.template == TemplateFormat::NumberWithTimeline {
         out.push_str(" startNumber=\"");
         push_u64(out, segs[0].number);
+        out.push('"');
+    }
+    if pto > 0 {
+        out.push_str(" presentationTimeOffset=\"");
+        push_u64(out, pto);
         out.push('"');
     }
     out.push_str(">\n<SegmentTimeline>\n");
@@ -589,9 +608,9 @@ mod tests {
             mpd.attribute("publishTime"),
             Some(crate::time::rfc3339_ms(now).as_str())
         );
-        // Segment 25 starts at T0 + 50 s and at media time PTS0 + 25·2 s.
+        // The timeline is the wall clock since the epoch.
         let ast = crate::time::parse_iso8601(mpd.attribute("availabilityStartTime").unwrap());
-        assert_eq!(ast, Some(T0 + 50_000 - ((PTS0 + 25 * 180_000) / 90) as i64));
+        assert_eq!(ast, Some(0));
         let utc = &child(mpd, "UTCTiming")[0];
         assert_eq!(
             utc.attribute("schemeIdUri"),
@@ -619,11 +638,11 @@ mod tests {
         assert_eq!(st.attribute("startNumber"), Some("25"));
         let s = child(child(*st, "SegmentTimeline")[0], "S");
         // Five segments of 2 s, one S with four repeats (the last one's
-        // duration is its own, the same).
+        // duration is its own, the same); segment 25 starts at T0 + 50 s.
         assert_eq!(s.len(), 1);
         assert_eq!(
             s[0].attribute("t"),
-            Some(format!("{}", PTS0 + 25 * 180_000).as_str())
+            Some(format!("{}", (T0 + 50_000) as u64 * 90).as_str())
         );
         assert_eq!(s[0].attribute("d"), Some("180000"));
         assert_eq!(s[0].attribute("r"), Some("4"));
@@ -684,10 +703,11 @@ mod tests {
             num("presentationTimeOffset"),
         );
         assert_eq!(d, 180_000);
-        // Number 27 starts at T0 + 54 s (wall) and PTS0 + 27·2 s (media).
+        // Number 27 starts at T0 + 54 s, on the wall clock and the media
+        // timeline alike.
         let n = 27u64;
         assert_eq!(ast + ((n - start) * d / 90) as i64, T0 + 54_000);
-        assert_eq!(pto + (n - start) * d, PTS0 + n * 180_000);
+        assert_eq!(pto + (n - start) * d, (T0 + 54_000) as u64 * 90);
     }
 
     #[test]
@@ -726,12 +746,13 @@ mod tests {
             .find(|n| n.has_tag_name("SegmentTemplate"))
             .unwrap();
         assert_eq!(st.attribute("startNumber"), Some("5"));
-        let dur = secs(mpd.attribute("mediaPresentationDuration").unwrap());
-        // Segments 5..=9 end at media time PTS0 + 20 s.
-        assert!(
-            (dur - (PTS0 as f64 / 90_000.0 + 20.0)).abs() < 0.002,
-            "{dur}"
+        // Segments 5..=9, presented from the first of them.
+        assert_eq!(
+            st.attribute("presentationTimeOffset"),
+            Some(format!("{}", (T0 + 10_000) as u64 * 90).as_str())
         );
+        let dur = secs(mpd.attribute("mediaPresentationDuration").unwrap());
+        assert!((dur - 10.0).abs() < 0.002, "{dur}");
         // Without startover the same request is refused, as for HLS.
         e.startover_window_s = None;
         let refused = dash_manifest(

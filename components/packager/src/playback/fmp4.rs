@@ -13,6 +13,10 @@
 //! MPD and master playlists remux one segment per rendition for codec
 //! strings and picture sizes (no cache yet).
 //!
+//! Media times are the wall clock (program date times, 90 kHz since the
+//! epoch, [`hls::media_times`]); each fragment's `tfdt` is shifted there
+//! from the PTS the remux gives it ([`shift_tfdt`]).
+//!
 //! The MPD and the CMAF playlists are rendered by the manifest plug (as the
 //! HLS ones are); routing, the `$Time$` lookup and the 90 kHz media times a
 //! fragment's `tfdt` must match come from the same `tributary-hls` code,
@@ -403,14 +407,69 @@ fn fragment<S: Store>(
     }
     let slices: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();
     let sequence = u32::try_from(number % (1 << 32)).unwrap_or(0);
-    let out = remux(&slices, track, sequence, times.get(at).copied())?;
+    let out = remux(&slices, track, sequence, first.pts)?;
     let t = out.track(kind(track)).ok_or_else(|| no_track(track))?;
-    let body: Vec<u8> = t
+    // The manifests put this segment at its program date time; the remux
+    // put it at its PTS. One shift for every track of the segment (from the
+    // probed PTS, common to audio and video) keeps them in sync; without a
+    // probe, this track's own first presentation time stands in.
+    let target = i128::from(times.get(at).copied().unwrap_or(0));
+    let scale = i128::from(t.timescale.max(1));
+    let reference = match first.pts {
+        Some(pts) => i128::from(pts),
+        None => t.fragments.first().map_or(0, |f| {
+            i128::from(f.earliest_presentation_time) * 90_000 / scale
+        }),
+    };
+    let shift = (target - reference) * scale / 90_000;
+    let mut body: Vec<u8> = t
         .fragments
         .iter()
         .flat_map(|f| f.bytes.iter().copied())
         .collect();
+    shift_tfdt(&mut body, shift)
+        .map_err(|e| Reply::error(500, format!("the remuxed segment cannot be placed: {e}")))?;
     Ok(mp4_reply(body, reply::SEGMENT_MAX_AGE_S, &metas, track))
+}
+
+/// Adds `shift` to the base media decode time of every `tfdt` in `data`
+/// (`styp`/`moof`/`mdat` boxes; `tfdt` inside `moof`/`traf`).
+pub fn shift_tfdt(data: &mut [u8], shift: i128) -> Result<(), String> {
+    let mut at = 0;
+    while at + 8 <= data.len() {
+        let size =
+            u32::from_be_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]) as usize;
+        if size < 8 || at + size > data.len() {
+            return Err(format!("a box of {size} bytes at {at} does not fit"));
+        }
+        let kind = [data[at + 4], data[at + 5], data[at + 6], data[at + 7]];
+        let body = &mut data[at + 8..at + size];
+        match &kind {
+            b"moof" | b"traf" => shift_tfdt(body, shift)?,
+            b"tfdt" => {
+                let wide = body.first() == Some(&1);
+                let width = if wide { 8 } else { 4 };
+                let field = body
+                    .get_mut(4..4 + width)
+                    .ok_or_else(|| "a short tfdt".to_owned())?;
+                let old = field.iter().fold(0i128, |v, b| v << 8 | i128::from(*b));
+                let new = old + shift;
+                let max = if wide {
+                    i128::from(u64::MAX)
+                } else {
+                    i128::from(u32::MAX)
+                };
+                if !(0..=max).contains(&new) {
+                    return Err(format!("tfdt {old} shifted by {shift} is out of range"));
+                }
+                let bytes = new.to_be_bytes();
+                field.copy_from_slice(&bytes[16 - width..]);
+            }
+            _ => {}
+        }
+        at += size;
+    }
+    Ok(())
 }
 
 fn mp4_reply<B>(body: Vec<u8>, max_age: u32, metas: &[BlobMeta], track: hls::Track) -> Reply<B> {

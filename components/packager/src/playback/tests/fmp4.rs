@@ -1,6 +1,7 @@
 //! CMAF and DASH endpoints over real TS segments (made by ffmpeg): the MPD
 //! and CMAF HLS playlists name what the remux finds, and every fragment's
-//! `tfdt` is the media time the manifests give it.
+//! `tfdt` is shifted to the media time the manifests give it (its program
+//! date time), audio and video alike.
 
 use std::sync::OnceLock;
 
@@ -223,7 +224,7 @@ fn timescale(init: &[u8]) -> u64 {
 }
 
 #[test]
-fn the_mpd_names_the_remuxed_codecs_and_the_media_times_of_the_pts() {
+fn the_mpd_names_the_remuxed_codecs_and_the_program_date_times() {
     let f = world();
     let r = get(&f, "/out/v1/dash/index.mpd");
     assert_eq!(r.status, 200, "{}", text(&r));
@@ -241,9 +242,10 @@ fn the_mpd_names_the_remuxed_codecs_and_the_media_times_of_the_pts() {
         "{mpd}"
     );
     assert!(
+        // The timeline is the program date times, 90 kHz since the epoch.
         mpd.contains(&format!(
             "<S t=\"{}\" d=\"180000\" r=\"3\"/>",
-            segments()[0].1
+            T0 as u64 * 90
         )),
         "{mpd}"
     );
@@ -263,23 +265,24 @@ fn fragments_start_at_the_media_time_the_manifests_give_them() {
     let audio_scale = timescale(bytes(&audio_init));
     assert_eq!(audio_scale, 48_000);
     for n in 0..COUNT {
-        let pts = segments()[n as usize].1;
+        // Where the manifests put segment n: its program date time, 90 kHz.
+        let at = (T0 as u64 + n * 2000) * 90;
         let v = get(&f, &format!("/out/v1/dash/index_1_v_{n}.m4s"));
         assert_eq!(v.status, 200, "{}", text(&v));
         assert_eq!(v.header_value("cache-control"), Some("max-age=1209600"));
         assert_eq!(&bytes(&v)[4..8], b"styp");
-        // B-frames: the first decode time is before the first presentation.
+        // The first decode time is at (B-frames: just before) that time.
         let dts = tfdt(bytes(&v));
-        assert!(dts <= pts && pts - dts < 90_000 / 5, "{n}: {dts} vs {pts}");
+        assert!(dts <= at && at - dts < 90_000 / 5, "{n}: {dts} vs {at}");
         let a = get(&f, &format!("/out/v1/dash/index_1_a_{n}.m4s"));
         let audio_s = tfdt(bytes(&a)) as f64 / audio_scale as f64;
         assert!(
-            (audio_s - pts as f64 / 90_000.0).abs() < 0.1,
+            (audio_s - at as f64 / 90_000.0).abs() < 0.1,
             "{n}: audio at {audio_s} s, video at {} s",
-            pts as f64 / 90_000.0
+            at as f64 / 90_000.0
         );
         // $Time$ names the same fragment.
-        let t = get(&f, &format!("/out/v1/dasht/index_1_v_t{pts}.m4s"));
+        let t = get(&f, &format!("/out/v1/dasht/index_1_v_t{at}.m4s"));
         assert_eq!(bytes(&t), bytes(&v), "{n}");
     }
     // Outside the index, off the timeline, or no such rendition: 404.
