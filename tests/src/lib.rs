@@ -34,6 +34,7 @@ use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub mod awscli;
+pub mod dash_check;
 pub mod hls_check;
 pub mod hls_push;
 pub mod hls_ts;
