@@ -14,7 +14,8 @@
 //! segments ([`append`]) and drops what no origin endpoint needs any more
 //! (retention), in one swap; (3) the feed forgets what was appended or
 //! discarded; (4) unappended uploads of every endpoint older than the
-//! oldest retained segment go; (5) blobs no record references are deleted.
+//! oldest retained segment go; (5) blobs no record references are deleted —
+//! never one an index lists (see `delete_blobs`).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -135,7 +136,7 @@ pub fn segment_stored(
             .map(|(name, l)| (name.clone(), l.media()));
         Ok(Change::Write(feed, (orphans, listed)))
     })?;
-    delete_blobs(b, &orphans)?;
+    delete_blobs(b, &channel.id, &orphans)?;
     match listed {
         Some((playlist, listing)) => {
             media(b, channel, ingest, &playlist, &listing, now_ms).map(Some)
@@ -276,7 +277,7 @@ pub fn media(
             )?);
         }
     }
-    delete_blobs(b, &gone)?;
+    delete_blobs(b, &channel.id, &gone)?;
     Ok(outcome)
 }
 
@@ -337,8 +338,22 @@ fn prune_feed(
     })
 }
 
-fn delete_blobs(b: &impl Backend, keys: &[String]) -> Result<(), Fault> {
-    for key in keys {
+/// Deletes the blobs of `keys` that no rendition index of `channel` lists.
+/// Feeds and indexes are separate records, so a feed can still hold an
+/// upload another request has just appended; the index is the authority
+/// on what players may fetch, and a listed blob is never deleted.
+fn delete_blobs(b: &impl Backend, channel: &str, keys: &[String]) -> Result<(), Fault> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut listed = std::collections::HashSet::new();
+    for n in 1u32.. {
+        let Some(index) = b.get::<StoredIndex>(&keys::segment_index(channel, n))? else {
+            break;
+        };
+        listed.extend(index.segments.into_iter().map(|s| s.key));
+    }
+    for key in keys.iter().filter(|k| !listed.contains(*k)) {
         b.delete_blob(key)?;
     }
     Ok(())
