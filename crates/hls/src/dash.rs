@@ -19,7 +19,6 @@
 //!   `mediaPresentationDuration`.
 
 use crate::cmaf::{TIMESCALE, Track, TrackInfo, media_times, push_track_prefix};
-use core::cmp::Reverse;
 use crate::endpoint::HlsEndpoint;
 use crate::filter::select_renditions;
 use crate::model::{Channel, MediaKind, Rendition, SegmentIndex};
@@ -30,6 +29,7 @@ use crate::window::{Window, window};
 use crate::{Error, Result};
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 
 /// `SegmentTemplateFormat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -202,7 +202,10 @@ pub fn dash_manifest(
             .max()
             .unwrap_or(0);
         out.push_str(" type=\"static\" mediaPresentationDuration=\"");
-        push_duration_ms(&mut out, ms_of(end.saturating_sub(origin.max(pto))).unsigned_abs());
+        push_duration_ms(
+            &mut out,
+            ms_of(end.saturating_sub(origin.max(pto))).unsigned_abs(),
+        );
         out.push('"');
     } else {
         out.push_str(" type=\"dynamic\" minimumUpdatePeriod=\"");
