@@ -38,6 +38,7 @@ pub mod dash_check;
 pub mod hls_check;
 pub mod hls_push;
 pub mod hls_ts;
+pub mod playback;
 pub mod static_http;
 pub mod transport;
 

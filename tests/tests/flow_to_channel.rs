@@ -22,8 +22,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use tributary_tests::hls_check::{Expect, Report, check_live, fetch_master, fetch_media};
+use tributary_tests::playback::ffmpeg_decodes;
 use tributary_tests::transport::{free_udp_port, metric, wait_until};
-use tributary_tests::{Options, Server, http_client, run_bounded, which, within};
+use tributary_tests::{Options, Server, http_client, which, within};
 
 /// The most any test here may take.
 const TEST_LIMIT: Duration = Duration::from_secs(150);
@@ -318,44 +319,6 @@ async fn media_playlist(master: &str) -> Result<tributary_tests::hls_check::Medi
     fetch_media(&client, url.as_str(), &Expect::default()).await
 }
 
-/// ffmpeg plays the endpoint from the oldest segment it lists and decodes
-/// `seconds` of video and audio; any line at error level fails.
-async fn ffmpeg_decodes(master: &str, seconds: u32) -> Result<String> {
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-hide_banner", "-nostdin", "-v", "error"])
-        .args(["-live_start_index", "0", "-i", master])
-        .args(["-map", "0:v", "-map", "0:a"])
-        .args(["-t", &(seconds + 1).to_string()])
-        .args(["-f", "null", "-", "-progress", "pipe:1"]);
-    let limit = Duration::from_secs(u64::from(seconds) * 2 + 30);
-    let out = tokio::task::spawn_blocking(move || run_bounded(cmd, limit)).await??;
-    let errors = String::from_utf8_lossy(&out.stderr);
-    let progress = String::from_utf8_lossy(&out.stdout);
-    let last = |key: &str| -> Option<i64> {
-        progress
-            .lines()
-            .filter_map(|l| l.strip_prefix(key)?.trim().parse().ok())
-            .next_back()
-    };
-    let decoded_us = last("out_time_us=").unwrap_or(0);
-    let frames = last("frame=").unwrap_or(0);
-    ensure!(
-        out.status.success() && errors.trim().is_empty(),
-        "ffmpeg decoding {master} exited {} and reported:\n{errors}",
-        out.status
-    );
-    ensure!(
-        decoded_us >= i64::from(seconds) * 1_000_000
-            && frames >= i64::from(seconds) * 25 * 98 / 100,
-        "ffmpeg decoded only {:.2} s ({frames} frames) of {master}, expected {seconds} s",
-        decoded_us as f64 / 1e6
-    );
-    Ok(format!(
-        "decoded {:.2} s, {frames} video frames, no errors",
-        decoded_us as f64 / 1e6
-    ))
-}
-
 // ---------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------
@@ -405,7 +368,7 @@ async fn a_flow_feeds_a_channel_and_ffmpeg_decodes_20_s_from_its_endpoint() -> R
         let client = http_client()?;
         let expect = spec.expect();
         let (decoded, checked) = tokio::join!(
-            ffmpeg_decodes(&master, 20),
+            ffmpeg_decodes(&["-live_start_index", "0"], &master, 20),
             check_live(&client, &master, &expect, Duration::from_secs(20))
         );
         let decoded = decoded.with_context(|| format!("encoder log:\n{}", encoder.log_tail()))?;

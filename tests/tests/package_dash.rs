@@ -23,16 +23,16 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use tributary_tests::dash_check::{self, Fragment, Init, Representation, Segment};
 use tributary_tests::hls_push::{Pusher, RENDITIONS, SEGMENT_SECONDS};
+use tributary_tests::playback::{FPS, Phases, bounded, ffmpeg_decodes};
 use tributary_tests::static_http::StaticServer;
-use tributary_tests::{Server, http_client, run_bounded, which, workspace_root};
+use tributary_tests::{Server, http_client, which, workspace_root};
 
 /// Each endpoint's window (`ManifestWindowSeconds`, `PlaylistWindowSeconds`).
 const WINDOW_S: i32 = 30;
 /// How long the MPD structure is followed, and how much ffmpeg decodes.
 const FOLLOW: Duration = Duration::from_secs(22);
 const DECODE_S: u32 = 20;
-/// The encoder's frame rate and audio frame (AAC: 1024 samples at 48 kHz).
-const FPS: u64 = 25;
+/// The encoder's audio frame (AAC: 1024 samples at 48 kHz); its frame rate is `FPS`.
 const AUDIO_RATE: u64 = 48_000;
 const AAC_FRAME: u64 = 1024;
 
@@ -230,51 +230,6 @@ async fn fetch_mpd(client: &reqwest::Client, url: &str) -> Result<dash_check::Pa
         "GET {url}: Content-Type {ctype:?}, expected application/dash+xml"
     );
     dash_check::parse_mpd(&text).with_context(|| format!("{url}:\n{text}"))
-}
-
-// ---------------------------------------------------------------------------
-// Phases
-// ---------------------------------------------------------------------------
-
-/// Runs every phase, collecting failures, so one broken feature does not
-/// hide the state of the others.
-#[derive(Default)]
-struct Phases {
-    failures: Vec<String>,
-    passed: Vec<String>,
-}
-
-impl Phases {
-    fn record(&mut self, name: &str, result: Result<String>) {
-        match result {
-            Ok(v) => {
-                eprintln!("phase {name}: ok: {v}");
-                self.passed.push(name.to_owned());
-            }
-            Err(e) => {
-                eprintln!("phase {name}: FAILED: {e:#}");
-                self.failures.push(format!("{name}: {e:#}"));
-            }
-        }
-    }
-
-    fn finish(self) -> Result<()> {
-        if self.failures.is_empty() {
-            return Ok(());
-        }
-        bail!(
-            "{} of {} phases failed (passed: {:?}):\n\n{}",
-            self.failures.len(),
-            self.failures.len() + self.passed.len(),
-            self.passed,
-            self.failures.join("\n\n")
-        )
-    }
-}
-
-/// `run_bounded` off the async runtime.
-async fn bounded(cmd: Command, limit: Duration) -> Result<std::process::Output> {
-    tokio::task::spawn_blocking(move || run_bounded(cmd, limit)).await?
 }
 
 /// `fut`, failing after `limit`.
@@ -561,42 +516,6 @@ fn check_fragments(init: &Init, mpd_ts: u64, s: &Segment, frags: &[Fragment]) ->
 // ffmpeg, ffprobe, dash.js
 // ---------------------------------------------------------------------------
 
-/// ffmpeg plays `url` live and decodes `seconds` of every stream; any line
-/// at error level fails.
-async fn ffmpeg_decodes(url: &str, seconds: u32) -> Result<String> {
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-hide_banner", "-nostdin", "-v", "error", "-i", url])
-        .args(["-map", "0:v", "-map", "0:a"])
-        .args(["-t", &(seconds + 1).to_string()])
-        .args(["-f", "null", "-", "-progress", "pipe:1"]);
-    let out = bounded(cmd, Duration::from_secs(u64::from(seconds) * 3 + 20)).await?;
-    let errors = String::from_utf8_lossy(&out.stderr);
-    let progress = String::from_utf8_lossy(&out.stdout);
-    let last = |key: &str| -> Option<i64> {
-        progress
-            .lines()
-            .filter_map(|l| l.strip_prefix(key)?.trim().parse().ok())
-            .next_back()
-    };
-    let decoded_us = last("out_time_us=").unwrap_or(0);
-    let frames = last("frame=").unwrap_or(0);
-    ensure!(
-        out.status.success() && errors.trim().is_empty(),
-        "ffmpeg decoding {url} exited {} and reported:\n{errors}",
-        out.status
-    );
-    ensure!(
-        decoded_us >= i64::from(seconds) * 1_000_000
-            && frames >= i64::from(seconds) * FPS as i64 * 98 / 100,
-        "ffmpeg decoded only {:.2} s ({frames} frames) of {url}, expected {seconds} s",
-        decoded_us as f64 / 1e6
-    );
-    Ok(format!(
-        "decoded {:.2} s, {frames} frames of the first video stream, no errors",
-        decoded_us as f64 / 1e6
-    ))
-}
-
 /// ffprobe reads `seconds` of `url`: H.264 video in both renditions' sizes
 /// and AAC audio, and in every stream packet timestamps that only go
 /// forward without a hole bigger than one and a half frames.
@@ -801,7 +720,11 @@ async fn dash_and_cmaf_endpoints_remux_a_live_channel_that_players_play() -> Res
         ),
         within(limit, "follow the $Time$ MPD", follow_mpd(&ep.dash_time)),
         within(limit, "dash.js", dash_js_plays(&ep.dash_number)),
-        within(limit, "ffmpeg CMAF", ffmpeg_decodes(&ep.cmaf, DECODE_S)),
+        within(
+            limit,
+            "ffmpeg CMAF",
+            ffmpeg_decodes(&[], &ep.cmaf, DECODE_S)
+        ),
     );
     let mut phases = Phases::default();
     phases.record("MPD structure and fragments, NUMBER_WITH_TIMELINE", number);
@@ -823,7 +746,7 @@ async fn dash_and_cmaf_endpoints_remux_a_live_channel_that_players_play() -> Res
             within(
                 limit,
                 "ffmpeg DASH",
-                ffmpeg_decodes(&ep.dash_number, DECODE_S),
+                ffmpeg_decodes(&[], &ep.dash_number, DECODE_S),
             )
             .await
         },

@@ -12,7 +12,6 @@
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use aws_sdk_mediapackage::types::HlsPackage;
 use base64::Engine as _;
-use std::future::Future;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,8 +20,9 @@ use tributary_tests::hls_check::{
     iso,
 };
 use tributary_tests::hls_push::{Pusher, RENDITIONS, SEGMENT_SECONDS};
+use tributary_tests::playback::{Phases, bounded, ffmpeg_decodes};
 use tributary_tests::static_http::StaticServer;
-use tributary_tests::{Server, http_client, run_bounded, which, workspace_root};
+use tributary_tests::{Server, http_client, which, workspace_root};
 
 /// How long a channel may take from the encoder's start to a playable
 /// endpoint: ffmpeg's first segments take 2 s, the master playlist follows.
@@ -189,50 +189,6 @@ async fn playable(client: &reqwest::Client, master: &str, segments: usize) -> Re
     Ok(())
 }
 
-/// Runs every phase, collecting failures, so one broken feature does not
-/// hide the state of the others.
-#[derive(Default)]
-struct Phases {
-    failures: Vec<String>,
-    passed: Vec<String>,
-}
-
-impl Phases {
-    async fn run<T: std::fmt::Display>(
-        &mut self,
-        name: &str,
-        fut: impl Future<Output = Result<T>>,
-    ) {
-        self.record(name, fut.await);
-    }
-
-    fn record<T: std::fmt::Display>(&mut self, name: &str, result: Result<T>) {
-        match result {
-            Ok(v) => {
-                eprintln!("phase {name}: ok: {v}");
-                self.passed.push(name.to_owned());
-            }
-            Err(e) => {
-                eprintln!("phase {name}: FAILED: {e:#}");
-                self.failures.push(format!("{name}: {e:#}"));
-            }
-        }
-    }
-
-    fn finish(self) -> Result<()> {
-        if self.failures.is_empty() {
-            return Ok(());
-        }
-        bail!(
-            "{} of {} phases failed (passed: {:?}):\n\n{}",
-            self.failures.len(),
-            self.failures.len() + self.passed.len(),
-            self.passed,
-            self.failures.join("\n\n")
-        )
-    }
-}
-
 fn require_tools(tools: &[&str]) -> Result<()> {
     for tool in tools {
         ensure!(
@@ -241,11 +197,6 @@ fn require_tools(tools: &[&str]) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// `run_bounded` off the async runtime.
-async fn bounded(cmd: Command, limit: Duration) -> Result<std::process::Output> {
-    tokio::task::spawn_blocking(move || run_bounded(cmd, limit)).await?
 }
 
 // ---------------------------------------------------------------------------
@@ -290,48 +241,6 @@ async fn ffprobe_variants(master: &str) -> Result<String> {
         RENDITIONS.len()
     );
     Ok(format!("{} variants, video {sizes:?}", programs.len()))
-}
-
-/// ffmpeg plays the master playlist live and decodes `seconds` of every
-/// video and audio stream of every variant; any line at error level fails.
-async fn ffmpeg_decodes(master: &str, seconds: u32) -> Result<String> {
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-hide_banner", "-nostdin", "-v", "error", "-i", master])
-        .args([
-            "-map",
-            "0:v",
-            "-map",
-            "0:a",
-            "-t",
-            &(seconds + 1).to_string(),
-        ])
-        .args(["-f", "null", "-", "-progress", "pipe:1"]);
-    let out = bounded(cmd, Duration::from_secs(u64::from(seconds) * 3 + 30)).await?;
-    let errors = String::from_utf8_lossy(&out.stderr);
-    let progress = String::from_utf8_lossy(&out.stdout);
-    let last = |key: &str| -> Option<i64> {
-        progress
-            .lines()
-            .filter_map(|l| l.strip_prefix(key)?.trim().parse().ok())
-            .next_back()
-    };
-    let decoded_us = last("out_time_us=").unwrap_or(0);
-    let frames = last("frame=").unwrap_or(0);
-    ensure!(
-        out.status.success() && errors.trim().is_empty(),
-        "ffmpeg decoding {master} exited {} and reported:\n{errors}",
-        out.status
-    );
-    ensure!(
-        decoded_us >= i64::from(seconds) * 1_000_000
-            && frames >= i64::from(seconds) * 25 * 98 / 100,
-        "ffmpeg decoded only {:.2} s ({frames} frames) of {master}, expected {seconds} s",
-        decoded_us as f64 / 1e6
-    );
-    Ok(format!(
-        "decoded {:.2} s, {frames} frames of the first video stream, no errors",
-        decoded_us as f64 / 1e6
-    ))
 }
 
 /// The newest segment of the first variant of `master`.
@@ -443,7 +352,7 @@ async fn a_live_push_plays_back_through_every_endpoint_feature() -> Result<()> {
     //    playlists arrive in the middle.
     let (checked, decoded, probed, malformed) = tokio::join!(
         check_live(&client, &live, &live_expect, Duration::from_secs(22)),
-        ffmpeg_decodes(&live, 20),
+        ffmpeg_decodes(&[], &live, 20),
         ffprobe_variants(&live),
         async {
             tokio::time::sleep(Duration::from_secs(6)).await;
