@@ -476,6 +476,17 @@ pub(crate) mod tests {
         "127.0.0.1".parse().unwrap()
     }
 
+    /// Plans flow `1-x` with no entitlements or channels to resolve.
+    fn plan_alone(r: &FlowRecord) -> Result<FlowPlan, Vec<String>> {
+        plan(
+            "1-x",
+            r,
+            lo(),
+            &EntitlementIndex::new(),
+            &ChannelIndex::new(),
+        )
+    }
+
     #[test]
     fn a_single_rtp_source_binds_on_the_transport_address() {
         let dest: SocketAddr = "127.0.0.1:6000".parse().unwrap();
@@ -484,14 +495,7 @@ pub(crate) mod tests {
             vec![source("s", Protocol::Rtp, 5000)],
             vec![output("o", Protocol::Udp, dest)],
         );
-        let p = plan(
-            "1-x",
-            &r,
-            lo(),
-            &EntitlementIndex::new(),
-            &ChannelIndex::new(),
-        )
-        .unwrap();
+        let p = plan_alone(&r).unwrap();
         assert_eq!(p.redundancy, Redundancy::Single);
         assert_eq!(
             p.sources[0].input,
@@ -520,14 +524,7 @@ pub(crate) mod tests {
             ],
             vec![],
         );
-        let p = plan(
-            "1-x",
-            &r,
-            lo(),
-            &EntitlementIndex::new(),
-            &ChannelIndex::new(),
-        )
-        .unwrap();
+        let p = plan_alone(&r).unwrap();
         assert_eq!(p.sources.len(), 1);
         assert_eq!(p.sources[0].name, "a");
     }
@@ -545,14 +542,7 @@ pub(crate) mod tests {
         let mut config = failover(FailoverMode::Merge, None);
         config.recovery_window = Some(50);
         r.flow.source_failover_config = Some(config);
-        let errors = plan(
-            "1-x",
-            &r,
-            lo(),
-            &EntitlementIndex::new(),
-            &ChannelIndex::new(),
-        )
-        .unwrap_err();
+        let errors = plan_alone(&r).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].contains("recoveryWindow 50 ms"));
         assert!(errors[1].contains("MERGE needs both sources"));
@@ -569,24 +559,10 @@ pub(crate) mod tests {
             vec![],
         );
         r.flow.source_failover_config = Some(failover(FailoverMode::Failover, Some("b")));
-        let p = plan(
-            "1-x",
-            &r,
-            lo(),
-            &EntitlementIndex::new(),
-            &ChannelIndex::new(),
-        )
-        .unwrap();
+        let p = plan_alone(&r).unwrap();
         assert_eq!(p.redundancy, Redundancy::Failover { primary: Some(1) });
         r.flow.source_failover_config = Some(failover(FailoverMode::Failover, Some("c")));
-        let errors = plan(
-            "1-x",
-            &r,
-            lo(),
-            &EntitlementIndex::new(),
-            &ChannelIndex::new(),
-        )
-        .unwrap_err();
+        let errors = plan_alone(&r).unwrap_err();
         assert!(errors[0].contains("\"c\""), "{errors:?}");
     }
 
@@ -602,14 +578,7 @@ pub(crate) mod tests {
         bad_output.destination = Some("example.com".into());
         let mut r = record("f", vec![bad_source, ent_source], vec![bad_output]);
         r.flow.source_failover_config = Some(failover(FailoverMode::Failover, None));
-        let errors = plan(
-            "1-x",
-            &r,
-            lo(),
-            &EntitlementIndex::new(),
-            &ChannelIndex::new(),
-        )
-        .unwrap_err();
+        let errors = plan_alone(&r).unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].contains("whitelistCidr"));
         assert!(errors[1].contains("does not exist"));
@@ -630,14 +599,7 @@ pub(crate) mod tests {
             subscribers: vec!["000000000000".into()],
         };
         r.flow.entitlements = vec![ent("on", None), ent("off", Some(Switch::Disabled))];
-        let p = plan(
-            "1-x",
-            &r,
-            lo(),
-            &EntitlementIndex::new(),
-            &ChannelIndex::new(),
-        )
-        .unwrap();
+        let p = plan_alone(&r).unwrap();
         assert!(p.outputs.is_empty());
         assert_eq!(p.entitlements.len(), 1);
         assert!(p.entitlements[0].ends_with(":on"));
@@ -653,14 +615,7 @@ pub(crate) mod tests {
         out.destination = Some("arn:aws:mediapackage:us-east-1:000000000000:channels/live".into());
         out.port = None;
         let r = record("f", vec![source("s", Protocol::Rtp, 5000)], vec![out]);
-        let errors = plan(
-            "1-x",
-            &r,
-            lo(),
-            &EntitlementIndex::new(),
-            &ChannelIndex::new(),
-        )
-        .unwrap_err();
+        let errors = plan_alone(&r).unwrap_err();
         assert_eq!(
             errors,
             [
