@@ -118,19 +118,10 @@ fn mediastore_answer(request: &Request) -> mediastore::Reply {
 }
 
 fn mediaconnect_answer(request: &Request) -> mediaconnect::Reply {
-    use mediaconnect::{Call, Error, MAX_BODY_BYTES, Reply, SIGNING_NAME};
-    let body = match request.read_body(MAX_BODY_BYTES) {
+    use mediaconnect::{Call, MAX_BODY_BYTES, Reply, SIGNING_NAME};
+    let body = match rest_body::<mediaconnect::MediaConnect>(request, MAX_BODY_BYTES) {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => {
-            return Reply::error(&Error::bad_request(format!(
-                "The request body is larger than the {MAX_BODY_BYTES} bytes a MediaConnect call may have"
-            )));
-        }
-        Err(BodyError::Interrupted) => {
-            return Reply::error(&Error::bad_request(
-                "The request body ended before it was complete",
-            ));
-        }
+        Err(reply) => return reply,
     };
     let auth = auth::authenticate(request, SIGNING_NAME, Some(auth::sha256_hex(&body)));
     let settings = mediaconnect::Settings {
@@ -154,19 +145,10 @@ fn mediaconnect_answer(request: &Request) -> mediaconnect::Reply {
 }
 
 fn mediapackage_answer(request: &Request) -> mediapackage::Reply {
-    use mediapackage::{Call, Error, MAX_BODY_BYTES, Reply, SIGNING_NAME};
-    let body = match request.read_body(MAX_BODY_BYTES) {
+    use mediapackage::{Call, MAX_BODY_BYTES, Reply, SIGNING_NAME};
+    let body = match rest_body::<mediapackage::MediaPackage>(request, MAX_BODY_BYTES) {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => {
-            return Reply::error(&Error::unprocessable(format!(
-                "The request body is larger than the {MAX_BODY_BYTES} bytes a MediaPackage call may have"
-            )));
-        }
-        Err(BodyError::Interrupted) => {
-            return Reply::error(&Error::unprocessable(
-                "The request body ended before it was complete",
-            ));
-        }
+        Err(reply) => return reply,
     };
     let auth = auth::authenticate(request, SIGNING_NAME, Some(auth::sha256_hex(&body)));
     let settings = mediapackage::Settings {
@@ -187,4 +169,17 @@ fn mediapackage_answer(request: &Request) -> mediapackage::Reply {
     };
     let mut random = wasip2::random::random::get_random_u64;
     mediapackage::serve(&call, auth, &settings, &mut channels, &mut random)
+}
+
+/// A REST-JSON request's body, or the family's own refusal of it.
+fn rest_body<F: rest::Family>(request: &Request, max: usize) -> Result<Vec<u8>, rest::wire::Reply> {
+    request.read_body(max).map_err(|e| {
+        rest::wire::Reply::error(&F::invalid(match e {
+            BodyError::TooLarge => format!(
+                "The request body is larger than the {max} bytes a {} call may have",
+                F::NAME
+            ),
+            BodyError::Interrupted => "The request body ended before it was complete".to_owned(),
+        }))
+    })
 }

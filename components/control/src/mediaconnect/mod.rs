@@ -34,7 +34,7 @@ use crate::rest;
 use crate::store::Flows;
 
 pub use crate::rest::wire::{CONTENT_TYPE, Call, Reply};
-pub use error::Error;
+pub use error::{Error, MediaConnect};
 pub use rules::{MAX_ENTITLEMENTS, MAX_OUTPUTS, MAX_SOURCES};
 
 /// Largest request body read (a CreateFlow with 50 outputs and 50

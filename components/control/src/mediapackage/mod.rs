@@ -31,7 +31,7 @@ use crate::rest;
 use crate::store::Channels;
 
 pub use crate::rest::wire::{CONTENT_TYPE, Call, Reply};
-pub use error::Error;
+pub use error::{Error, MediaPackage};
 
 /// Largest request body read (an origin endpoint is a few KiB).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
