@@ -77,11 +77,16 @@ pub fn write_files(root: &Path, objects: &Objects) -> Result<()> {
     Ok(())
 }
 
-fn control_client(base_url: &str, keys: &Keys) -> aws_sdk_mediastore::Client {
+/// The HTTP client the SDK clients use (rustls with ring, as the tests').
+pub fn sdk_http_client() -> aws_sdk_mediastore::config::SharedHttpClient {
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-    let http = aws_smithy_http_client::Builder::new()
+    aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https();
+        .build_https()
+}
+
+fn control_client(base_url: &str, keys: &Keys) -> aws_sdk_mediastore::Client {
+    let http = sdk_http_client();
     let conf = ms::Builder::new()
         .behavior_version(ms::BehaviorVersion::latest())
         .region(ms::Region::new(tributary_tests::REGION))

@@ -5,8 +5,8 @@
 //!
 //! The pure parts are here and unit-tested: reading wrk's summary line
 //! ([`wrk`]), medians and ratios ([`stats`]), the report ([`report`]). The
-//! parts with processes and sockets ([`machine`], [`servers`], [`fixtures`])
-//! are driven by the `tributary-load` binary.
+//! parts with processes and sockets ([`machine`], [`servers`], [`fixtures`],
+//! [`live`]) are driven by the `tributary-load` binary.
 //!
 //! ```
 //! let line = r#"LOADJSON {"requests":10,"duration_us":1000000,"bytes":20480,
@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod fixtures;
+pub mod live;
 pub mod machine;
 pub mod report;
 pub mod servers;

@@ -192,6 +192,7 @@ pub fn nginx_config(root: &Path, dir: &Path, port: u16, workers: usize) -> Strin
          \x20 client_body_temp_path {d}/body;\n\
          \x20 client_max_body_size 30m;\n\
          \x20 client_body_buffer_size 64k;\n\
+         \x20 types {{ application/vnd.apple.mpegurl m3u8; }}\n\
          \x20 default_type application/octet-stream;\n\
          \x20 server {{\n\
          \x20   listen 127.0.0.1:{port};\n\
@@ -267,6 +268,7 @@ mod tests {
         assert!(conf.contains("listen 127.0.0.1:8088;"));
         assert!(conf.contains("root /srv/www;"));
         assert!(conf.contains("dav_methods PUT;"));
+        assert!(conf.contains("types { application/vnd.apple.mpegurl m3u8; }"));
         assert!(conf.contains("worker_processes 2;"));
         assert!(conf.contains("pid /tmp/n/nginx.pid;"));
         assert_eq!(conf.matches('{').count(), conf.matches('}').count());

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tributary_benches::report::{Outcome, Report, ScenarioResult, Server};
 use tributary_benches::stats::{Measured, summarize};
-use tributary_benches::{fixtures, machine, servers, wrk};
+use tributary_benches::{fixtures, live, machine, servers, wrk};
 use tributary_tests::{Keys, ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY, workspace_root};
 
 #[derive(Parser, Debug)]
@@ -68,7 +68,15 @@ const UPLOAD_OBJECTS: usize = 2000;
 fn main() -> Result<()> {
     let args = Args::parse();
     let workspace = workspace_root();
-    for tool in ["wrk", "nginx"] {
+    // The live playlist fixture (ffmpeg, 1800 ingest PUTs: ~10–20 s) only when
+    // a playlist scenario runs.
+    let wants_live = args.only.is_empty() || args.only.iter().any(|o| o.starts_with("playlist-"));
+    let tools: &[&str] = if wants_live {
+        &["wrk", "nginx", "ffmpeg"]
+    } else {
+        &["wrk", "nginx"]
+    };
+    for &tool in tools {
         if tributary_tests::which(tool).is_none() {
             bail!("{tool} is not installed: run benches/load/run, which installs it");
         }
@@ -101,6 +109,23 @@ fn main() -> Result<()> {
         &keys,
         &objects,
     ))?;
+    let playlists = if wants_live {
+        eprintln!(
+            "== live playlist fixture: cutting and ingesting {} segments",
+            live::SEGMENTS
+        );
+        let p = rt
+            .block_on(live::ingest(
+                &tributary.base_url(),
+                &keys,
+                &dir.path().join("live"),
+            ))
+            .with_context(|| format!("live playlist fixture\n{}", tributary.log_tail()))?;
+        live::write_files(&www, &p)?;
+        Some(p)
+    } else {
+        None
+    };
     let nginx = servers::nginx(&www, &dir.path().join("nginx"), server_cpus)?;
     let native = servers::native(&workspace, &www, &dir.path().join("native"), server_cpus)?;
     let mut running = [
@@ -109,7 +134,27 @@ fn main() -> Result<()> {
         (Server::Native, native),
     ];
 
-    let scenarios = scenarios(&running[0].1.base_url(), &keys, &objects, dir.path())?;
+    let scenarios = scenarios(
+        &running[0].1.base_url(),
+        &keys,
+        &objects,
+        playlists.as_ref(),
+        dir.path(),
+    )?;
+    if let Some(unknown) = args
+        .only
+        .iter()
+        .find(|o| !scenarios.iter().any(|s| s.id == o.as_str()))
+    {
+        bail!(
+            "--only {unknown}: no such scenario (there are {})",
+            scenarios
+                .iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let mut report = Report {
         date: now_utc(),
         command: "benches/load/run".into(),
@@ -117,7 +162,7 @@ fn main() -> Result<()> {
         settings: settings(&args),
         conditions: args.note.clone(),
         scenarios: Vec::new(),
-        pending: pending(),
+        pending: Vec::new(),
     };
     if args.pin {
         report.conditions.push(
@@ -273,6 +318,7 @@ fn scenarios(
     tributary: &str,
     keys: &Keys,
     objects: &fixtures::Objects,
+    playlists: Option<&live::Playlists>,
     dir: &Path,
 ) -> Result<Vec<Scenario>> {
     use fixtures::{LARGE, PRIVATE, PUBLIC, SMALL, SMALL_LEN, object_path};
@@ -323,28 +369,41 @@ fn scenarios(
             ],
         },
     ];
-    all.extend(live_playlist_scenario());
+    all.extend(playlists.map_or_else(Vec::new, live_playlist_scenarios));
     Ok(all)
 }
 
-/// TODO(packaging issue): live media playlist GET — an HLS media playlist
-/// over an 1800-segment index, rendered by the packager component per
-/// request. Return its `Scenario` here once the packager's `/out/v1/…`
-/// route exists (ingest a live index through `/in/v1/…` in the fixtures,
-/// write the same playlist to disk for nginx and the native handler), and
-/// drop its line from [`pending`].
-fn live_playlist_scenario() -> Option<Scenario> {
-    None
-}
-
-fn pending() -> Vec<(String, String)> {
-    vec![(
-        "playlist-live".into(),
-        "live media playlist GET (1800-segment index) through the packager component: the \
-         packager does not exist yet (packaging issue). Hook: `live_playlist_scenario()` in \
-         `benches/src/bin/tributary-load.rs`."
-            .into(),
-    )]
+/// Live media playlist GETs: HLS media playlists over an index of 1800
+/// two-second segments (one hour, see [`live`]), rendered per request by
+/// the packager component and the manifest plug; nginx and the native
+/// handler serve the bytes Tributary rendered after ingest, from a file at
+/// the same path.
+fn live_playlist_scenarios(playlists: &live::Playlists) -> Vec<Scenario> {
+    vec![
+        Scenario {
+            id: "playlist-1800",
+            description: "Live HLS media playlist listing 1800 segments (an hour of 2 s TS segments \
+                          ingested through the channel's ingest endpoint; origin endpoint with a \
+                          3600 s window, `EXT-X-PROGRAM-DATE-TIME` every 60 s), rendered per \
+                          request by the packager component and the manifest plug from the stored \
+                          index. No ingest runs during the load and the endpoint has no time delay, \
+                          so the window (anchored at the newest segment, not the clock) does not \
+                          move: every server is checked to answer the bytes Tributary rendered \
+                          after ingest, which nginx and the native handler serve from a file.",
+            path: live::media_playlist_path(live::HOUR_ENDPOINT),
+            expect: Some(playlists.hour.clone()),
+            script_args: Vec::new(),
+        },
+        Scenario {
+            id: "playlist-60s",
+            description: "The same 1800-segment index through an endpoint with a 60 s window: \
+                          the newest 30 segments listed (reading and windowing the hour-long \
+                          index, a short answer). Baselines and check as for playlist-1800.",
+            path: live::media_playlist_path(live::MINUTE_ENDPOINT),
+            expect: Some(playlists.minute.clone()),
+            script_args: Vec::new(),
+        },
+    ]
 }
 
 /// One request per server before loading it: a GET must return exactly the
@@ -408,7 +467,8 @@ fn settings(args: &Args) -> Vec<(String, String)> {
         (
             "tributary".into(),
             "`tributary serve` with its defaults (embedded SQLite state, filesystem blobs in a temp \
-             dir, the workspace's spin.toml: origin composed with the policy plug)"
+             dir, the workspace's spin.toml: origin composed with the policy plug, packager with \
+             the manifest plug)"
                 .into(),
         ),
         (

@@ -4,7 +4,8 @@
 //!
 //! - GET answers from memory: every file under `--root` is read at start-up
 //!   and served at its path (`<root>/store/c/p` → `GET /store/c/p`; the
-//!   query, such as a presigned signature, is ignored).
+//!   query, such as a presigned signature, is ignored), `.m3u8` files as
+//!   `application/vnd.apple.mpegurl`, the rest as `application/octet-stream`.
 //! - PUT stores the body as Tributary's filesystem backend does — temp file,
 //!   fsync, rename, fsync of the folder — so upload figures compare the same
 //!   durability; the new bytes are served from memory afterwards.
@@ -113,7 +114,7 @@ async fn handle(files: &Files, req: Request<Incoming>) -> Response<Full<Bytes>> 
                     let mut resp = Response::new(Full::new(body));
                     resp.headers_mut().insert(
                         http::header::CONTENT_TYPE,
-                        http::HeaderValue::from_static("application/octet-stream"),
+                        http::HeaderValue::from_static(content_type(&path)),
                     );
                     resp
                 }
@@ -145,6 +146,16 @@ async fn handle(files: &Files, req: Request<Incoming>) -> Response<Full<Bytes>> 
             }
         }
         _ => status(StatusCode::METHOD_NOT_ALLOWED),
+    }
+}
+
+/// The content type of a served file, as nginx's `types` block in the
+/// harness says: HLS playlists by their extension, anything else as bytes.
+fn content_type(path: &str) -> &'static str {
+    if path.ends_with(".m3u8") {
+        "application/vnd.apple.mpegurl"
+    } else {
+        "application/octet-stream"
     }
 }
 
