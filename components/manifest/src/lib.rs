@@ -96,11 +96,11 @@ impl wit::Guest for Component {
         index: wit::SegmentIndex,
         endpoint: wit::Endpoint,
         number: u64,
-    ) -> Result<Vec<String>, wit::Error> {
+    ) -> Result<Vec<u64>, wit::Error> {
         let index = segment_index(index)?;
         let k = hls::combine_factor(endpoint.segment_duration_s, index.target_duration_s());
         let inputs = hls::resolve_segment(&index, k, number).map_err(error)?;
-        Ok(inputs.iter().map(|s| s.key.clone()).collect())
+        Ok(inputs.iter().map(|s| s.sequence).collect())
     }
 
     fn dash_manifest(
@@ -301,7 +301,7 @@ pub fn segment_index(ix: wit::SegmentIndex) -> Result<hls::SegmentIndex, wit::Er
             program_date_time_ms: s.program_date_time_ms,
             pts: s.pts,
             discontinuity: s.discontinuity,
-            key: s.key,
+            key: String::new(),
         })
         .collect();
     hls::SegmentIndex::from_parts(ix.target_duration_s, segments, ix.discontinuities).map_err(error)
@@ -363,7 +363,6 @@ mod tests {
                     program_date_time_ms: T0 + s as i64 * 2000,
                     pts: None,
                     discontinuity: discontinuities.contains(&s),
-                    key: format!("k{s}"),
                 })
                 .collect(),
             discontinuities: discontinuities.to_vec(),
@@ -400,8 +399,8 @@ mod tests {
         .unwrap();
         assert!(text.contains("#EXT-X-MEDIA-SEQUENCE:8\n"), "{text}");
         assert!(text.ends_with("#EXTINF:6.000,\nindex_2_9.ts\n"));
-        let keys = Component::resolve_segment(index(30, &[]), endpoint(6), 9).unwrap();
-        assert_eq!(keys, ["k27", "k28", "k29"]);
+        let inputs = Component::resolve_segment(index(30, &[]), endpoint(6), 9).unwrap();
+        assert_eq!(inputs, [27, 28, 29]);
         assert!(matches!(
             Component::resolve_segment(index(30, &[]), endpoint(6), 10),
             Err(wit::Error::SegmentUnavailable)

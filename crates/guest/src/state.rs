@@ -1,6 +1,7 @@
 //! JSON records in `wasi:keyvalue`, updated with compare-and-swap.
 //!
-//! Every record is one JSON value under one key. Writers go through
+//! Every record is one JSON value under one key (or, through [`get_with`] and
+//! [`update_with`], a value in its own byte form). Writers go through
 //! [`update`], which retries on conflict, so two concurrent changes to the same
 //! record (a CORS put and a tag put on one container) never lose one another.
 
@@ -44,9 +45,21 @@ pub fn open(name: &str) -> Result<kv::Bucket, StateError> {
 
 /// The record under `key`, or `None`.
 pub fn get<T: DeserializeOwned>(bucket: &kv::Bucket, key: &str) -> Result<Option<T>, StateError> {
+    get_with(bucket, key, |bytes| {
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    })
+}
+
+/// The value under `key` read by `decode` (for values not kept as JSON), or
+/// `None`.
+pub fn get_with<T>(
+    bucket: &kv::Bucket,
+    key: &str,
+    decode: impl FnOnce(&[u8]) -> Result<T, String>,
+) -> Result<Option<T>, StateError> {
     match bucket.get(key).map_err(store_err)? {
         None => Ok(None),
-        Some(bytes) => serde_json::from_slice(&bytes)
+        Some(bytes) => decode(&bytes)
             .map(Some)
             .map_err(|e| StateError::Corrupt(format!("{key}: {e}"))),
     }
@@ -92,10 +105,31 @@ pub enum Change<T, R> {
 pub fn update<T, R, E>(
     bucket: &kv::Bucket,
     key: &str,
-    mut f: impl FnMut(Option<T>) -> Result<Change<T, R>, E>,
+    f: impl FnMut(Option<T>) -> Result<Change<T, R>, E>,
 ) -> Result<R, E>
 where
     T: Serialize + DeserializeOwned,
+    E: From<StateError>,
+{
+    update_with(
+        bucket,
+        key,
+        |bytes| serde_json::from_slice(bytes).map_err(|e| e.to_string()),
+        |value| serde_json::to_vec(value).map_err(|e| e.to_string()),
+        f,
+    )
+}
+
+/// [`update`] for a value kept in its own byte form: `decode` reads the
+/// current bytes, `encode` writes the new value.
+pub fn update_with<T, R, E>(
+    bucket: &kv::Bucket,
+    key: &str,
+    decode: impl Fn(&[u8]) -> Result<T, String>,
+    encode: impl Fn(&T) -> Result<Vec<u8>, String>,
+    mut f: impl FnMut(Option<T>) -> Result<Change<T, R>, E>,
+) -> Result<R, E>
+where
     E: From<StateError>,
 {
     const ATTEMPTS: usize = 16;
@@ -103,16 +137,14 @@ where
         let cas = atomics::Cas::new(bucket, key).map_err(store_err)?;
         let current = match cas.current().map_err(store_err)? {
             None => None,
-            Some(bytes) => Some(
-                serde_json::from_slice(&bytes)
-                    .map_err(|e| StateError::Corrupt(format!("{key}: {e}")))?,
-            ),
+            Some(bytes) => {
+                Some(decode(&bytes).map_err(|e| StateError::Corrupt(format!("{key}: {e}")))?)
+            }
         };
         match f(current)? {
             Change::Keep(r) => return Ok(r),
             Change::Write(value, r) => {
-                let bytes =
-                    serde_json::to_vec(&value).map_err(|e| StateError::Corrupt(e.to_string()))?;
+                let bytes = encode(&value).map_err(StateError::Corrupt)?;
                 match atomics::swap(cas, &bytes) {
                     Ok(()) => return Ok(r),
                     Err(CasError::CasFailed(_)) => continue,

@@ -27,6 +27,7 @@
 pub mod arn;
 pub mod ingest;
 mod record;
+pub mod stored;
 pub mod url;
 pub mod wire;
 

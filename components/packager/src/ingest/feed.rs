@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use tributary_hls::ingest::{IngestMedia, IngestSegment};
+use tributary_mediapackage::stored::Stored;
 
 /// Most uploads a feed remembers; the oldest beyond go (a standby encoder
 /// with a day-long startover window would otherwise grow the record without
@@ -111,6 +112,16 @@ pub struct Upload {
     /// First PTS (90 kHz) when probed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pts: Option<u64>,
+}
+
+impl Stored for Feed {
+    fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        serde_json::to_vec(self).map_err(|e| e.to_string())
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    }
 }
 
 impl Feed {

@@ -17,12 +17,11 @@
 //! oldest retained segment go; (5) blobs no record references are deleted —
 //! never one an index lists (see `delete_blobs`).
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tributary_guest::state::Change;
 use tributary_hls::SegmentIndex;
 use tributary_hls::ingest::{IngestMaster, IngestMedia};
 use tributary_mediapackage::ingest::{IngestState, StoredIndex};
+use tributary_mediapackage::stored::Stored;
 use tributary_mediapackage::wire::Channel;
 use tributary_mediapackage::{ChannelRecord, EndpointRecord, keys};
 
@@ -42,10 +41,10 @@ pub trait Backend {
     /// Every origin endpoint (`endpoint/*` in `channels`).
     fn endpoints(&self) -> Result<Vec<EndpointRecord>, Fault>;
     /// A record of the `ingest` store.
-    fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Fault>;
+    fn get<T: Stored>(&self, key: &str) -> Result<Option<T>, Fault>;
     /// Read-modify-write of a record of the `ingest` store, retried on
     /// conflict.
-    fn update<T: Serialize + DeserializeOwned, R>(
+    fn update<T: Stored, R>(
         &self,
         key: &str,
         f: impl FnMut(Option<T>) -> Result<Change<T, R>, Fault>,

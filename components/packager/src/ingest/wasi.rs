@@ -3,14 +3,13 @@
 //! parsed), [`Backend`] over `wasi:keyvalue`, the blob store and the
 //! manifest plug's `retention-start`.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tributary_guest::http::{BodyError, Request, Response};
 use tributary_guest::state::{self, Change, StateError};
 use tributary_guest::wasip2::io::streams::StreamError;
 use tributary_guest::{blob, kv, wasip2};
 use tributary_hls::ingest::{self as parse, Ingest, MAX_PLAYLIST_BYTES};
 use tributary_mediapackage::ingest::StoredIndex;
+use tributary_mediapackage::stored::Stored;
 use tributary_mediapackage::wire::Channel;
 use tributary_mediapackage::{BUCKET, ChannelRecord, EndpointRecord, INGEST_BUCKET, keys};
 
@@ -244,17 +243,19 @@ impl Backend for Stores {
         Ok(out)
     }
 
-    fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Fault> {
-        state::get(&self.ingest, key).map_err(|e| e.to_string())
+    fn get<T: Stored>(&self, key: &str) -> Result<Option<T>, Fault> {
+        state::get_with(&self.ingest, key, T::from_bytes).map_err(|e| e.to_string())
     }
 
-    fn update<T: Serialize + DeserializeOwned, R>(
+    fn update<T: Stored, R>(
         &self,
         key: &str,
         mut f: impl FnMut(Option<T>) -> Result<Change<T, R>, Fault>,
     ) -> Result<R, Fault> {
-        state::update(&self.ingest, key, |current| f(current).map_err(UpdateError))
-            .map_err(|e: UpdateError| e.0)
+        state::update_with(&self.ingest, key, T::from_bytes, T::to_bytes, |current| {
+            f(current).map_err(UpdateError)
+        })
+        .map_err(|e: UpdateError| e.0)
     }
 
     fn remove(&self, key: &str) -> Result<(), Fault> {
@@ -278,7 +279,7 @@ impl Backend for Stores {
             .iter()
             .filter_map(|e| convert::retention_endpoint(&e.endpoint))
             .collect();
-        plug::retention_start(&convert::index(index.clone()), &endpoints, now_ms)
+        plug::retention_start(&convert::index(index), &endpoints, now_ms)
             .map_err(|e| format!("retention: {e:?}"))
     }
 }

@@ -4,6 +4,7 @@
 //! rendition's segment index.
 
 use tributary_mediapackage::ingest::{StoredIndex, StoredKind, StoredRendition};
+use tributary_mediapackage::stored::{Decoded, SegmentHead};
 use tributary_mediapackage::wire::{HlsPackage, OriginEndpoint};
 
 use crate::bindings::manifest as wit;
@@ -99,25 +100,48 @@ fn rendition(r: &StoredRendition) -> wit::Rendition {
     }
 }
 
-/// A stored index as the plug's (moved, not copied: an hour of 2-second
-/// segments is 1800 keys).
-pub fn index(stored: StoredIndex) -> wit::SegmentIndex {
-    wit::SegmentIndex {
-        target_duration_s: stored.target_duration_s.max(1),
-        segments: stored
-            .segments
-            .into_iter()
-            .map(|s| wit::Segment {
-                sequence: s.sequence,
-                duration_ms: s.duration_ms,
-                program_date_time_ms: s.program_date_time_ms,
-                pts: s.pts,
-                discontinuity: s.discontinuity,
-                key: s.key,
-            })
-            .collect(),
-        discontinuities: stored.discontinuities,
+/// A stored index as the plug's: the timeline only, blob keys stay here
+/// (see [`keys`]).
+pub fn index(stored: &StoredIndex) -> wit::SegmentIndex {
+    timeline(Decoded {
+        target_duration_s: stored.target_duration_s,
+        segments: stored.segments.iter().map(|s| segment(s.head())).collect(),
+        discontinuities: stored.discontinuities.clone(),
+    })
+}
+
+/// A stored segment as the plug's.
+pub fn segment(s: SegmentHead) -> wit::Segment {
+    wit::Segment {
+        sequence: s.sequence,
+        duration_ms: s.duration_ms,
+        program_date_time_ms: s.program_date_time_ms,
+        pts: s.pts,
+        discontinuity: s.discontinuity,
     }
+}
+
+/// An index decoded straight into the plug's segments.
+pub fn timeline(decoded: Decoded<wit::Segment>) -> wit::SegmentIndex {
+    wit::SegmentIndex {
+        target_duration_s: decoded.target_duration_s.max(1),
+        segments: decoded.segments,
+        discontinuities: decoded.discontinuities,
+    }
+}
+
+/// The blob keys of the segments `sequences` of `stored`, in order; `None`
+/// when one is not in the index.
+pub fn keys(stored: &StoredIndex, sequences: &[u64]) -> Option<Vec<String>> {
+    let first = stored.segments.first()?.sequence;
+    sequences
+        .iter()
+        .map(|&n| {
+            let at = usize::try_from(n.checked_sub(first)?).ok()?;
+            let s = stored.segments.get(at).filter(|s| s.sequence == n)?;
+            Some(s.key.clone())
+        })
+        .collect()
 }
 
 /// The index of a rendition that has announced itself but delivered no
@@ -274,7 +298,7 @@ mod tests {
         assert_eq!(r.title.as_deref(), Some("English"));
         assert!(r.default);
 
-        let ix = index(StoredIndex {
+        let stored = StoredIndex {
             target_duration_s: 0,
             segments: vec![StoredSegment {
                 sequence: 7,
@@ -285,7 +309,8 @@ mod tests {
                 key: "k/7.ts".into(),
             }],
             discontinuities: vec![7],
-        });
+        };
+        let ix = index(&stored);
         assert_eq!(ix.target_duration_s, 1);
         let s = &ix.segments[0];
         assert_eq!((s.sequence, s.duration_ms), (7, 2002));
@@ -294,7 +319,10 @@ mod tests {
             (1_700_000_000_000, Some(90_000))
         );
         assert!(s.discontinuity);
-        assert_eq!(s.key, "k/7.ts");
         assert_eq!(ix.discontinuities, [7]);
+        assert_eq!(keys(&stored, &[7]), Some(vec!["k/7.ts".to_owned()]));
+        assert_eq!(keys(&stored, &[8]), None);
+        assert_eq!(keys(&stored, &[6]), None);
+        assert_eq!(keys(&StoredIndex::default(), &[7]), None);
     }
 }

@@ -252,7 +252,7 @@ pub fn answer<S: Store, M: Manifest>(
             let mut wit_indexes = Vec::with_capacity(renditions.renditions.len());
             for n in 1..=renditions.renditions.len() {
                 let s = stored(u32::try_from(n).unwrap_or(u32::MAX))?;
-                wit_indexes.push(s.clone().map_or_else(
+                wit_indexes.push(s.as_ref().map_or_else(
                     || convert::empty_index(&wit_endpoint(&settings)),
                     convert::index,
                 ));
@@ -310,10 +310,12 @@ pub fn answer<S: Store, M: Manifest>(
                 return Err(hls_fault(hls::Error::UnknownRendition));
             }
             let s = stored(rendition)?;
-            let ix = index(s.clone())?;
-            let output_s = ix.target_duration_s().saturating_mul(k(&ix));
             let wit_settings = wit_endpoint(&settings);
-            let wit_index = s.map_or_else(|| convert::empty_index(&wit_settings), convert::index);
+            let wit_index = s
+                .as_ref()
+                .map_or_else(|| convert::empty_index(&wit_settings), convert::index);
+            let ix = index(s)?;
+            let output_s = ix.target_duration_s().saturating_mul(k(&ix));
             let text = plug
                 .cmaf_media_playlist(&CmafMediaRequest {
                     renditions: &wit_renditions,

@@ -11,7 +11,7 @@
 //! | route | plug `route` | names nothing → 404 |
 //! | channel | `channels: channel/<c>`, `ingest: state/<c>` | channel gone → 404 |
 //! | master | plug `master-playlist` | no stream yet → 404; plug errors |
-//! | media n | `ingest: index/<c>/<n>`, plug `media-playlist` | no rendition n → 404; plug errors |
+//! | media n | `ingest: index/<c>/<n>` (timeline only), plug `media-playlist` | no rendition n → 404; plug errors |
 //! | segment | `index/<c>/<n>`, plug `resolve-segment`, blob `read` (GET) or `stat` (HEAD, Range) | gone → 404; 416; 304 |
 
 use tributary_mediapackage::ingest::{IngestState, StoredIndex};
@@ -73,6 +73,11 @@ pub trait Store {
     fn ingest_state(&self, channel: &str) -> Result<Option<IngestState>, Fault>;
     /// `index/<channel>/<n>` in `ingest`.
     fn index(&self, channel: &str, rendition: u32) -> Result<Option<StoredIndex>, Fault>;
+    /// `index/<channel>/<n>` as the plug takes it, without blob keys (what a
+    /// playlist needs; a store may read it faster than the whole index).
+    fn timeline(&self, channel: &str, rendition: u32) -> Result<Option<wit::SegmentIndex>, Fault> {
+        Ok(self.index(channel, rendition)?.map(|s| convert::index(&s)))
+    }
     /// Size and tag of blob `key`; `None` when absent.
     fn stat(&self, key: &str) -> Result<Option<BlobMeta>, Fault>;
     /// Blob `key`, whole, read into memory (for a remux); `None` when absent.
@@ -112,7 +117,7 @@ pub trait Manifest {
         index: &wit::SegmentIndex,
         endpoint: &wit::Endpoint,
         number: u64,
-    ) -> Result<Vec<String>, wit::Error>;
+    ) -> Result<Vec<u64>, wit::Error>;
     /// `dash-manifest`.
     fn dash_manifest(&self, mpd: &DashRequest<'_>) -> Result<String, wit::Error>;
     /// `cmaf-master-playlist`.
@@ -274,9 +279,9 @@ fn answer<S: Store, M: Manifest>(
                 return Err(plug_fault(wit::Error::UnknownRendition));
             }
             let index = store
-                .index(channel_id, n)
+                .timeline(channel_id, n)
                 .map_err(state_fault)?
-                .map_or_else(|| convert::empty_index(&settings), convert::index);
+                .unwrap_or_else(|| convert::empty_index(&settings));
             let k =
                 tributary_hls::combine_factor(settings.segment_duration_s, index.target_duration_s);
             let output_s = index.target_duration_s.saturating_mul(k);
@@ -294,9 +299,14 @@ fn answer<S: Store, M: Manifest>(
                 .index(channel_id, n)
                 .map_err(state_fault)?
                 .ok_or_else(|| plug_fault(wit::Error::SegmentUnavailable))?;
-            let keys = plug
-                .resolve_segment(&convert::index(index), &settings, number)
+            let sequences = plug
+                .resolve_segment(&convert::index(&index), &settings, number)
                 .map_err(plug_fault)?;
+            let keys = convert::keys(&index, &sequences).ok_or_else(|| {
+                plug_fault(wit::Error::InvalidIndex(format!(
+                    "the plug named segments {sequences:?}, not all in the index"
+                )))
+            })?;
             segment_reply(head, get, store, &keys)
         }
     }

@@ -8,9 +8,11 @@ use tributary_guest::http::{Body as HttpBody, Response};
 use tributary_guest::wasip2::io::streams::{InputStream, StreamError};
 use tributary_guest::{blob, kv, state};
 use tributary_mediapackage::ingest::{IngestState, StoredIndex};
+use tributary_mediapackage::stored::{Stored, decode_index};
 use tributary_mediapackage::{BUCKET, ChannelRecord, EndpointRecord, INGEST_BUCKET, keys};
 
 use crate::bindings::manifest as wit;
+use crate::playback::convert;
 use crate::playback::reply::{Body, Reply};
 use crate::playback::segment::BlobMeta;
 use crate::playback::serve::{CmafMediaRequest, DashRequest, Fault, Manifest, Opened, Store};
@@ -39,6 +41,22 @@ fn get<T: DeserializeOwned>(
     state::get(bucket, key).map_err(|e| e.to_string())
 }
 
+fn get_stored<T: Stored>(
+    bucket: &Result<kv::Bucket, Fault>,
+    key: &str,
+) -> Result<Option<T>, Fault> {
+    get_stored_with(bucket, key, T::from_bytes)
+}
+
+fn get_stored_with<T>(
+    bucket: &Result<kv::Bucket, Fault>,
+    key: &str,
+    decode: impl FnOnce(&[u8]) -> Result<T, String>,
+) -> Result<Option<T>, Fault> {
+    let bucket = bucket.as_ref().map_err(Clone::clone)?;
+    state::get_with(bucket, key, decode).map_err(|e| e.to_string())
+}
+
 fn blob_fault(e: blob::Error) -> Fault {
     match e {
         blob::Error::InvalidKey(m) => format!("invalid blob key: {m}"),
@@ -59,11 +77,19 @@ impl Store for Stores {
     }
 
     fn ingest_state(&self, channel: &str) -> Result<Option<IngestState>, Fault> {
-        get(&self.ingest, &keys::ingest_state(channel))
+        get_stored(&self.ingest, &keys::ingest_state(channel))
     }
 
     fn index(&self, channel: &str, rendition: u32) -> Result<Option<StoredIndex>, Fault> {
-        get(&self.ingest, &keys::segment_index(channel, rendition))
+        get_stored(&self.ingest, &keys::segment_index(channel, rendition))
+    }
+
+    fn timeline(&self, channel: &str, rendition: u32) -> Result<Option<wit::SegmentIndex>, Fault> {
+        let key = keys::segment_index(channel, rendition);
+        let decoded = get_stored_with(&self.ingest, &key, |bytes| {
+            decode_index(bytes, |head, _key| convert::segment(head))
+        })?;
+        Ok(decoded.map(convert::timeline))
     }
 
     fn stat(&self, key: &str) -> Result<Option<BlobMeta>, Fault> {
@@ -160,7 +186,7 @@ impl Manifest for Plug {
         index: &wit::SegmentIndex,
         endpoint: &wit::Endpoint,
         number: u64,
-    ) -> Result<Vec<String>, wit::Error> {
+    ) -> Result<Vec<u64>, wit::Error> {
         wit::resolve_segment(index, endpoint, number)
     }
 

@@ -3,12 +3,11 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tributary_guest::state::Change;
 use tributary_hls::ingest::{IngestMedia, IngestSegment};
 use tributary_hls::{HlsEndpoint, retention_start};
 use tributary_mediapackage::ingest::{IngestState, StoredIndex};
+use tributary_mediapackage::stored::Stored;
 use tributary_mediapackage::wire::{
     Channel, HlsIngest, HlsPackage, IngestEndpoint, OriginEndpoint,
 };
@@ -25,7 +24,7 @@ pub const T0: i64 = 1_800_000_000_000;
 pub struct Memory {
     pub channel: RefCell<Option<ChannelRecord>>,
     pub endpoints: RefCell<Vec<EndpointRecord>>,
-    pub records: RefCell<BTreeMap<String, String>>,
+    pub records: RefCell<BTreeMap<String, Vec<u8>>>,
     pub blobs: RefCell<BTreeSet<String>>,
 }
 
@@ -107,15 +106,15 @@ impl Backend for Memory {
         Ok(self.endpoints.borrow().clone())
     }
 
-    fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Fault> {
+    fn get<T: Stored>(&self, key: &str) -> Result<Option<T>, Fault> {
         self.records
             .borrow()
             .get(key)
-            .map(|v| serde_json::from_str(v).map_err(|e| e.to_string()))
+            .map(|v| T::from_bytes(v))
             .transpose()
     }
 
-    fn update<T: Serialize + DeserializeOwned, R>(
+    fn update<T: Stored, R>(
         &self,
         key: &str,
         mut f: impl FnMut(Option<T>) -> Result<Change<T, R>, Fault>,
@@ -123,8 +122,8 @@ impl Backend for Memory {
         match f(self.get(key)?)? {
             Change::Keep(r) => Ok(r),
             Change::Write(v, r) => {
-                let json = serde_json::to_string(&v).map_err(|e| e.to_string())?;
-                self.records.borrow_mut().insert(key.to_owned(), json);
+                let bytes = v.to_bytes()?;
+                self.records.borrow_mut().insert(key.to_owned(), bytes);
                 Ok(r)
             }
         }

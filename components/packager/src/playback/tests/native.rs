@@ -51,11 +51,11 @@ impl Manifest for NativePlug {
         index: &wit::SegmentIndex,
         endpoint: &wit::Endpoint,
         number: u64,
-    ) -> Result<Vec<String>, wit::Error> {
+    ) -> Result<Vec<u64>, wit::Error> {
         let index = segment_index(index)?;
         let k = hls::combine_factor(endpoint.segment_duration_s, index.target_duration_s());
         let inputs = hls::resolve_segment(&index, k, number).map_err(error)?;
-        Ok(inputs.iter().map(|s| s.key.clone()).collect())
+        Ok(inputs.iter().map(|s| s.sequence).collect())
     }
 
     fn dash_manifest(&self, m: &DashRequest<'_>) -> Result<String, wit::Error> {
@@ -222,7 +222,7 @@ fn segment_index(ix: &wit::SegmentIndex) -> Result<hls::SegmentIndex, wit::Error
             program_date_time_ms: s.program_date_time_ms,
             pts: s.pts,
             discontinuity: s.discontinuity,
-            key: s.key.clone(),
+            key: String::new(),
         })
         .collect();
     hls::SegmentIndex::from_parts(ix.target_duration_s, segments, ix.discontinuities.clone())
