@@ -8,8 +8,7 @@
 use bytes::Bytes;
 use futures::FutureExt;
 use std::fs::File;
-use std::io;
-use std::os::unix::fs::FileExt;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 use wasmtime_wasi_io::poll::Pollable;
@@ -61,9 +60,7 @@ impl FileReadStream {
         self.next += len;
         self.left -= len;
         self.pending = Some(tokio::task::spawn_blocking(move || {
-            let mut buf = vec![0; usize::try_from(len).map_err(io::Error::other)?];
-            file.read_exact_at(&mut buf, at)?;
-            Ok(Bytes::from(buf))
+            read_region(&file, at, len)
         }));
     }
 
@@ -76,6 +73,29 @@ impl FileReadStream {
             Err(e) => self.failed = Some(io::Error::other(e)),
         }
     }
+}
+
+/// `len` bytes of `file` from `at`, read straight into fresh capacity: a
+/// zero-filled buffer (`vec![0; len]`) cost a 512 KiB memset per chunk, 8%
+/// of the server's CPU on 1 MiB GETs. The file's own cursor is used (only
+/// this stream reads this handle, one chunk at a time) because `File`'s
+/// `Read` fills uninitialised memory where a positional reader would have
+/// to zero it first.
+fn read_region(file: &File, at: u64, len: u64) -> io::Result<Bytes> {
+    let mut buf = Vec::with_capacity(usize::try_from(len).map_err(io::Error::other)?);
+    let mut reader = file;
+    reader.seek(SeekFrom::Start(at))?;
+    reader.take(len).read_to_end(&mut buf)?;
+    if buf.len() as u64 != len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!(
+                "the file ended {} bytes short of the region",
+                len - buf.len() as u64
+            ),
+        ));
+    }
+    Ok(Bytes::from(buf))
 }
 
 #[async_trait::async_trait]
@@ -176,7 +196,7 @@ mod tests {
         assert!(matches!(empty.read(10), Err(StreamError::Closed)));
         let mut short = FileReadStream::new(file_of(b"abc"), 0, 10);
         let e = drain(&mut short, 10).await.unwrap_err();
-        assert!(e.contains("fill whole buffer"), "{e}");
+        assert!(e.contains("ended 7 bytes short"), "{e}");
         assert!(
             matches!(short.read(10), Err(StreamError::Closed)),
             "a failure is reported once, then the stream is over"
