@@ -2,7 +2,8 @@
 //! crate the manifest component runs: a live media playlist over an
 //! 1800-segment window (issue 6's target: ≤ 200 µs), the same with input
 //! segments combined, a time-shifted range, the index rebuild the plug does
-//! per call, and a filtered master playlist.
+//! per call, a filtered master playlist, and the packager's read of a stored
+//! 1800-segment index (binary, beside the JSON it replaced).
 //! `cargo bench -p tributary-benches --bench manifest`.
 
 #![expect(clippy::unwrap_used, reason = "a benchmark fails loudly")]
@@ -13,6 +14,8 @@ use tributary_hls::{
     Channel, HlsEndpoint, MediaKind, Rendition, Request, Resolution, Segment, SegmentIndex,
     StreamOrder, StreamSelection, master_playlist, media_playlist,
 };
+use tributary_mediapackage::ingest::{StoredIndex, StoredSegment};
+use tributary_mediapackage::stored::{Stored, decode_index};
 
 /// 2026-11-21T00:00:00Z
 const T0: i64 = 1_795_219_200_000;
@@ -84,8 +87,17 @@ fn media(c: &mut Criterion) {
         },
     );
 
-    // What the plug does with the index it receives over WIT, per call.
-    let (segments, history) = (index.segments().to_vec(), index.discontinuities().to_vec());
+    // What the plug does with the index it receives over WIT, per call:
+    // segments cross without blob keys (the packager keeps those).
+    let segments: Vec<Segment> = index
+        .segments()
+        .iter()
+        .map(|s| Segment {
+            key: String::new(),
+            ..s.clone()
+        })
+        .collect();
+    let history = index.discontinuities().to_vec();
     c.bench_function("hls_index_from_parts_1800_segments", |b| {
         b.iter(|| {
             SegmentIndex::from_parts(2, black_box(segments.clone()), black_box(history.clone()))
@@ -145,5 +157,45 @@ fn master(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, media, master);
+/// What the packager does before the plug, per playlist request: the
+/// rendition's stored index from its bytes. The JSON it was kept as before
+/// is measured beside the binary form, whole (as a segment request reads
+/// it) and as the keyless timeline a playlist reads.
+fn stored(c: &mut Criterion) {
+    let index = index();
+    let stored = StoredIndex {
+        target_duration_s: index.target_duration_s(),
+        segments: index
+            .segments()
+            .iter()
+            .map(|s| StoredSegment {
+                sequence: s.sequence,
+                duration_ms: s.duration_ms,
+                program_date_time_ms: s.program_date_time_ms,
+                pts: s.pts,
+                discontinuity: s.discontinuity,
+                key: s.key.clone(),
+            })
+            .collect(),
+        discontinuities: index.discontinuities().to_vec(),
+    };
+    let json = serde_json::to_vec(&stored).unwrap();
+    let binary = stored.to_bytes().unwrap();
+    eprintln!(
+        "stored index of {SEGMENTS} segments: {} bytes as JSON, {} binary",
+        json.len(),
+        binary.len()
+    );
+    c.bench_function("stored_index_1800_from_json", |b| {
+        b.iter(|| serde_json::from_slice::<StoredIndex>(black_box(&json)).unwrap())
+    });
+    c.bench_function("stored_index_1800_from_binary", |b| {
+        b.iter(|| StoredIndex::from_bytes(black_box(&binary)).unwrap())
+    });
+    c.bench_function("stored_index_1800_timeline_from_binary", |b| {
+        b.iter(|| decode_index(black_box(&binary), |head, _key| head).unwrap())
+    });
+}
+
+criterion_group!(benches, media, master, stored);
 criterion_main!(benches);
