@@ -82,15 +82,18 @@ impl SegmentIndex {
                 "discontinuity history is not strictly ascending".into(),
             ));
         }
+        // Checked in place and then kept whole: the plug rebuilds an index
+        // per call, and moving an hour of segments one by one showed.
+        let mut previous = None;
+        for segment in &segments {
+            check_follows(previous, segment, &[])?;
+            previous = Some(segment);
+        }
         let mut index = Self {
             target_duration_s,
-            segments: Vec::with_capacity(segments.len()),
+            segments,
             discontinuities: Vec::new(),
         };
-        for segment in segments {
-            index.check_next(&segment)?;
-            index.segments.push(segment);
-        }
         if let Some(last) = index.segments.last().map(|s| s.sequence) {
             for s in &index.segments {
                 if s.discontinuity != discontinuities.binary_search(&s.sequence).is_ok() {
@@ -123,36 +126,7 @@ impl SegmentIndex {
     }
 
     fn check_next(&self, segment: &Segment) -> Result<()> {
-        if segment.duration_ms == 0 {
-            return Err(Error::InvalidIndex(format!(
-                "segment {} has no duration",
-                segment.sequence
-            )));
-        }
-        if let Some(last) = self.segments.last() {
-            if Some(segment.sequence) != last.sequence.checked_add(1) {
-                return Err(Error::InvalidIndex(format!(
-                    "segment {} does not follow {}",
-                    segment.sequence, last.sequence
-                )));
-            }
-            if segment.program_date_time_ms < last.program_date_time_ms {
-                return Err(Error::InvalidIndex(format!(
-                    "segment {} starts before segment {}",
-                    segment.sequence, last.sequence
-                )));
-            }
-        } else if self
-            .discontinuities
-            .last()
-            .is_some_and(|&d| d >= segment.sequence)
-        {
-            return Err(Error::InvalidIndex(format!(
-                "segment {} is not after the discontinuity history",
-                segment.sequence
-            )));
-        }
-        Ok(())
+        check_follows(self.segments.last(), segment, &self.discontinuities)
     }
 
     /// Drops every segment before `sequence` (they expired); the history of
@@ -262,6 +236,37 @@ impl Rendition {
 pub struct Channel {
     /// In the order the encoder's master playlist lists them.
     pub renditions: Vec<Rendition>,
+}
+
+/// May `segment` follow `last` (the index's newest, if any)? A first
+/// segment must come after every sequence in `history`.
+fn check_follows(last: Option<&Segment>, segment: &Segment, history: &[u64]) -> Result<()> {
+    if segment.duration_ms == 0 {
+        return Err(Error::InvalidIndex(format!(
+            "segment {} has no duration",
+            segment.sequence
+        )));
+    }
+    if let Some(last) = last {
+        if Some(segment.sequence) != last.sequence.checked_add(1) {
+            return Err(Error::InvalidIndex(format!(
+                "segment {} does not follow {}",
+                segment.sequence, last.sequence
+            )));
+        }
+        if segment.program_date_time_ms < last.program_date_time_ms {
+            return Err(Error::InvalidIndex(format!(
+                "segment {} starts before segment {}",
+                segment.sequence, last.sequence
+            )));
+        }
+    } else if history.last().is_some_and(|&d| d >= segment.sequence) {
+        return Err(Error::InvalidIndex(format!(
+            "segment {} is not after the discontinuity history",
+            segment.sequence
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! | `channels` | `channel/<id>` | [`ChannelRecord`] | control |
 //! | `channels` | `endpoint/<id>` | [`EndpointRecord`] | control |
 //! | `ingest` | `state/<channel>` | [`ingest::IngestState`] | packager |
-//! | `ingest` | `index/<channel>/<n>` | [`ingest::StoredIndex`] of rendition n | packager |
+//! | `ingest` | `index/<channel>/<n>` | [`ingest::StoredIndex`] of rendition n, binary ([`stored`]) | packager |
 //!
 //! Control never writes `ingest`; the packager only reads `channels`. The
 //! packager answers 404 for anything under a channel that no longer exists,

@@ -153,13 +153,14 @@ pub fn decode_index<T>(
     let count = r.count(SEGMENT_HEAD)?;
     let mut segments = Vec::with_capacity(count);
     for _ in 0..count {
-        let sequence = r.u64()?;
-        let duration_ms = r.u32()?;
-        let program_date_time_ms = i64::from_le_bytes(r.array()?);
-        let pts = r.u64()?;
-        let flags = r.take(1)?[0];
-        let key_len = r.count(1)?;
-        let key = r.take(key_len)?;
+        let mut head = r.take(SEGMENT_HEAD)?;
+        let sequence = u64::from_le_bytes(field(&mut head));
+        let duration_ms = u32::from_le_bytes(field(&mut head));
+        let program_date_time_ms = i64::from_le_bytes(field(&mut head));
+        let pts = u64::from_le_bytes(field(&mut head));
+        let [flags] = field(&mut head);
+        let key_len = u32::from_le_bytes(field(&mut head));
+        let key = r.take(usize::try_from(key_len).map_err(|e| e.to_string())?)?;
         let head = SegmentHead {
             sequence,
             duration_ms,
@@ -195,6 +196,19 @@ impl StoredSegment {
     }
 }
 
+/// The next `N` bytes of a segment's fixed head (always there: the head
+/// was taken whole).
+#[inline]
+fn field<const N: usize>(head: &mut &[u8]) -> [u8; N] {
+    match head.split_first_chunk::<N>() {
+        Some((field, rest)) => {
+            *head = rest;
+            *field
+        }
+        None => [0; N],
+    }
+}
+
 /// Lengths are u32 on disk; an index never comes near 4 GiB.
 fn len_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -206,6 +220,7 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
         let end = self
             .at
@@ -217,16 +232,19 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
         let mut out = [0; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
+    #[inline]
     fn u32(&mut self) -> Result<u32, String> {
         self.array().map(u32::from_le_bytes)
     }
 
+    #[inline]
     fn u64(&mut self) -> Result<u64, String> {
         self.array().map(u64::from_le_bytes)
     }
