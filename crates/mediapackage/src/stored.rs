@@ -15,7 +15,7 @@
 //! | 4 | target duration, s |
 //! | 4 + 8·d | d, then each discontinuity sequence |
 //! | 4 | n, the segment count |
-//! | n × (29 + k) | sequence u64, duration ms u32, PDT ms i64, PTS u64, flags u8 (1 = discontinuity, 2 = has PTS), key length u32, k key bytes (UTF-8) |
+//! | n × (33 + k) | sequence u64, duration ms u32, PDT ms i64, PTS u64, flags u8 (1 = discontinuity, 2 = has PTS), key length u32, k key bytes (UTF-8) |
 
 use crate::ingest::{IngestState, StoredIndex, StoredSegment};
 
