@@ -509,10 +509,14 @@ fn tracks_of<S: Store>(
         let Some(newest) = indexes.get(i).and_then(|ix| ix.segments().last()) else {
             continue;
         };
+        if let Some(tracks) = store.remembered_tracks(&newest.key) {
+            out[i] = tracks;
+            continue;
+        }
         let (_, bytes) = read(store, &newest.key)?;
         let remuxed = fmp4::remux(&[&bytes], &fmp4::Options::default())
             .map_err(|e| Reply::error(502, format!("the stored segment cannot be remuxed: {e}")))?;
-        out[i] = remuxed
+        let tracks: Vec<hls::TrackInfo> = remuxed
             .tracks
             .iter()
             .map(|t| hls::TrackInfo {
@@ -529,6 +533,8 @@ fn tracks_of<S: Store>(
                 channels: t.audio.map(|(_, ch)| ch),
             })
             .collect();
+        store.remember_tracks(&newest.key, tracks.clone());
+        out[i] = tracks;
     }
     Ok(out)
 }

@@ -8,6 +8,8 @@
 //! - [`convert`]: stored records → the plug's WIT records.
 //! - [`fmp4`]: CMAF HLS and DASH endpoints — the TS segments remuxed just
 //!   in time (`tributary-fmp4`), manifests from `tributary-hls`.
+//! - [`memo`]: what a stored segment's remux said about its tracks,
+//!   remembered by blob key between requests of a warm instance.
 //! - [`segment`]: 200/206/304/416 of a segment made of one or more blobs.
 //! - [`reply`]: statuses, content types, `Cache-Control`, CORS, plug errors.
 //! - `wasi`: the stores, the plug and the response over WASI.
@@ -24,6 +26,7 @@
 pub mod access;
 pub mod convert;
 pub mod fmp4;
+pub mod memo;
 pub mod reply;
 pub mod segment;
 pub mod serve;

@@ -21,6 +21,8 @@ use crate::bindings::manifest as wit;
 use crate::playback::access;
 use crate::playback::convert;
 use crate::playback::fmp4;
+#[cfg(doc)]
+use crate::playback::memo::TrackMemo;
 use crate::playback::reply::{self, Body, Reply};
 use crate::playback::segment::{self, BlobMeta, Conditions, Plan};
 
@@ -78,6 +80,12 @@ pub trait Store {
     fn timeline(&self, channel: &str, rendition: u32) -> Result<Option<wit::SegmentIndex>, Fault> {
         Ok(self.index(channel, rendition)?.map(|s| convert::index(&s)))
     }
+    /// The tracks a remux of blob `key` found, if remembered ([`TrackMemo`]).
+    fn remembered_tracks(&self, _key: &str) -> Option<Vec<tributary_hls::TrackInfo>> {
+        None
+    }
+    /// Remember the tracks a remux of blob `key` found (nothing by default).
+    fn remember_tracks(&self, _key: &str, _tracks: Vec<tributary_hls::TrackInfo>) {}
     /// Size and tag of blob `key`; `None` when absent.
     fn stat(&self, key: &str) -> Result<Option<BlobMeta>, Fault>;
     /// Blob `key`, whole, read into memory (for a remux); `None` when absent.

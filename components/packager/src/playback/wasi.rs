@@ -3,6 +3,8 @@
 //! [`Reply`] turned into a `wasi:http` response whose blob bodies the host
 //! splices, one after another, without copying them through guest memory.
 
+use std::cell::RefCell;
+
 use serde::de::DeserializeOwned;
 use tributary_guest::http::{Body as HttpBody, Response};
 use tributary_guest::wasip2::io::streams::{InputStream, StreamError};
@@ -13,9 +15,16 @@ use tributary_mediapackage::{BUCKET, ChannelRecord, EndpointRecord, INGEST_BUCKE
 
 use crate::bindings::manifest as wit;
 use crate::playback::convert;
+use crate::playback::memo::TrackMemo;
 use crate::playback::reply::{Body, Reply};
 use crate::playback::segment::BlobMeta;
 use crate::playback::serve::{CmafMediaRequest, DashRequest, Fault, Manifest, Opened, Store};
+
+thread_local! {
+    /// Tracks by blob key, kept while the instance stays warm (spin.toml
+    /// declares the packager stateless: nothing request-specific is kept).
+    static TRACKS: RefCell<TrackMemo> = RefCell::new(TrackMemo::default());
+}
 
 /// The `channels` and `ingest` key-value stores and the blob store.
 pub struct Stores {
@@ -90,6 +99,14 @@ impl Store for Stores {
             decode_index(bytes, |head, _key| convert::segment(head))
         })?;
         Ok(decoded.map(convert::timeline))
+    }
+
+    fn remembered_tracks(&self, key: &str) -> Option<Vec<tributary_hls::TrackInfo>> {
+        TRACKS.with(|memo| memo.borrow().get(key))
+    }
+
+    fn remember_tracks(&self, key: &str, tracks: Vec<tributary_hls::TrackInfo>) {
+        TRACKS.with(|memo| memo.borrow_mut().put(key, tracks));
     }
 
     fn stat(&self, key: &str) -> Result<Option<BlobMeta>, Fault> {

@@ -11,6 +11,7 @@ use tributary_mediapackage::wire::{Channel, HlsPackage, OriginEndpoint};
 use tributary_mediapackage::{ChannelRecord, EndpointRecord};
 
 use super::native::NativePlug;
+use crate::playback::memo::TrackMemo;
 use crate::playback::reply::{Body, Reply};
 use crate::playback::segment::BlobMeta;
 use crate::playback::serve::{self, Fault, Head, Opened, Store};
@@ -37,6 +38,8 @@ pub struct Fake {
     pub bytes: RefCell<HashMap<String, Vec<u8>>>,
     pub broken_kv: bool,
     pub calls: RefCell<Vec<String>>,
+    /// Tracks remembered by blob key, as a warm instance keeps them.
+    pub tracks: RefCell<TrackMemo>,
 }
 
 impl Fake {
@@ -85,6 +88,14 @@ impl Store for Fake {
             format!("index {channel} {rendition}"),
             self.indexes.get(&(channel.to_owned(), rendition)),
         )
+    }
+
+    fn remembered_tracks(&self, key: &str) -> Option<Vec<tributary_hls::TrackInfo>> {
+        self.tracks.borrow().get(key)
+    }
+
+    fn remember_tracks(&self, key: &str, tracks: Vec<tributary_hls::TrackInfo>) {
+        self.tracks.borrow_mut().put(key, tracks);
     }
 
     fn stat(&self, key: &str) -> Result<Option<BlobMeta>, Fault> {

@@ -254,6 +254,28 @@ fn the_mpd_names_the_remuxed_codecs_and_the_program_date_times() {
 }
 
 #[test]
+fn a_second_manifest_request_names_the_codecs_without_remuxing_again() {
+    let f = world();
+    let reads = |f: &Fake| {
+        f.calls()
+            .iter()
+            .filter(|c| c.starts_with("read_bytes "))
+            .count()
+    };
+    let first = get(&f, "/out/v1/dash/index.mpd");
+    assert_eq!(first.status, 200, "{}", text(&first));
+    let remuxed = reads(&f);
+    assert!(remuxed > 0, "the first MPD reads the newest segments");
+    let again = get(&f, "/out/v1/dash/index.mpd");
+    assert_eq!(text(&again), text(&first));
+    assert_eq!(reads(&f), remuxed, "the second MPD reads no segment");
+    // The CMAF master playlist uses the same memo.
+    let master = get(&f, "/out/v1/cmaf/main.m3u8");
+    assert_eq!(master.status, 200, "{}", text(&master));
+    assert_eq!(reads(&f), remuxed);
+}
+
+#[test]
 fn fragments_start_at_the_media_time_the_manifests_give_them() {
     let f = world();
     let init = get(&f, "/out/v1/dash/index_1_v_init.mp4");
