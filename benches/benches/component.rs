@@ -37,10 +37,10 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, Linker};
-use wasmtime::{
-    CallHook, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
-    StoreLimits, StoreLimitsBuilder, UpdateDeadline,
-};
+use wasmtime::{CallHook, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+
+mod common;
+use common::{MEMORY_BYTES, engine};
 
 mod bindings {
     wasmtime::component::bindgen!({
@@ -53,36 +53,8 @@ mod bindings {
 use bindings::exports::tributary::policy::authorize as wit;
 use bindings::{Policy, PolicyPre};
 
-/// The host's default linear memory per instance (`--max-memory-mb 64`).
-const MEMORY_BYTES: usize = 64 << 20;
 /// The host's default pool: `--max-concurrent 256`, two instances each.
 const INSTANCES: u32 = 512;
-
-/// The engine as `host/src/runtime/mod.rs` builds it (a copy of its
-/// `engine()`, kept to the settings that matter): the component model,
-/// epoch interruption (its checks are compiled into the guest code) and the
-/// same pooling allocator settings at the host's default sizes.
-fn engine() -> Engine {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.epoch_interruption(true);
-    let per_component = 8;
-    let mut pool = PoolingAllocationConfig::default();
-    pool.total_component_instances(INSTANCES)
-        .total_core_instances(INSTANCES * per_component)
-        .total_memories(INSTANCES * per_component)
-        .total_tables(INSTANCES * per_component)
-        .max_core_instances_per_component(per_component * 4)
-        .max_memories_per_component(per_component)
-        .max_tables_per_component(per_component * 2)
-        .max_memory_size(MEMORY_BYTES)
-        .linear_memory_keep_resident(1 << 20)
-        .table_keep_resident(1 << 20)
-        .pagemap_scan(wasmtime::Enabled::Auto)
-        .decommit_batch_size(64);
-    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    Engine::new(&config).unwrap()
-}
 
 /// Store data: the memory limit, and the guest CPU accounting of the
 /// host's `runtime/budget.rs` (a copy: a call hook that reads the clock on
@@ -112,7 +84,7 @@ fn wasm_path() -> PathBuf {
 
 impl Guest {
     fn load() -> Self {
-        let engine = engine();
+        let engine = engine(INSTANCES);
         let component = Component::from_file(&engine, wasm_path()).unwrap();
         // The policy imports nothing: an empty linker satisfies it.
         let linker = Linker::<State>::new(&engine);

@@ -67,20 +67,18 @@ fn segments() -> Vec<Vec<u8>> {
 }
 
 /// The remux inside `tests/components/fmp4-bench`, in wasmtime.
+mod common;
+
 mod guest {
     use std::path::PathBuf;
     use std::time::{Duration, Instant};
     use wasmtime::component::{Component, Linker, ResourceTable};
-    use wasmtime::{
-        Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
-        StoreLimitsBuilder,
-    };
+    use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
+
+    use crate::common::{MEMORY_BYTES, engine};
     use wasmtime_wasi::p2::bindings::{Command, CommandPre};
     use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
     use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-
-    /// The host's default linear memory per instance (`--max-memory-mb 64`).
-    const MEMORY_BYTES: usize = 64 << 20;
 
     pub struct State {
         wasi: WasiCtx,
@@ -112,34 +110,6 @@ mod guest {
         pub times: u32,
     }
 
-    /// The engine as `host/src/runtime/mod.rs` builds it: default Cranelift
-    /// settings (opt level speed), the component model, epoch interruption
-    /// (its checks are compiled into the guest code) and the same pooling
-    /// allocator settings. The host's CPU-budget call hook is left out: the
-    /// guest makes a handful of host calls per remux.
-    fn engine() -> Engine {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        config.epoch_interruption(true);
-        let instances = 16;
-        let per_component = 8;
-        let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(instances)
-            .total_core_instances(instances * per_component)
-            .total_memories(instances * per_component)
-            .total_tables(instances * per_component)
-            .max_core_instances_per_component(per_component * 4)
-            .max_memories_per_component(per_component)
-            .max_tables_per_component(per_component * 2)
-            .max_memory_size(MEMORY_BYTES)
-            .linear_memory_keep_resident(1 << 20)
-            .table_keep_resident(1 << 20)
-            .pagemap_scan(wasmtime::Enabled::Auto)
-            .decommit_batch_size(64);
-        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        Engine::new(&config).unwrap()
-    }
-
     fn wasm_path() -> PathBuf {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../target/wasm32-wasip2/release/tributary_test_fmp4_bench.wasm");
@@ -153,7 +123,7 @@ mod guest {
 
     impl Guest {
         pub fn load(segment: &[u8]) -> Self {
-            let engine = engine();
+            let engine = engine(16);
             let component = Component::from_file(&engine, wasm_path()).unwrap();
             let mut linker = Linker::new(&engine);
             wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
