@@ -39,8 +39,12 @@ use std::time::{Duration, Instant};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{CallHook, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 
-mod common;
-use common::{MEMORY_BYTES, engine};
+#[path = "common/engine.rs"]
+mod engine;
+#[path = "common/policy.rs"]
+mod policy;
+use engine::{MEMORY_BYTES, engine};
+use policy::POLICY;
 
 mod bindings {
     wasmtime::component::bindgen!({
@@ -185,16 +189,6 @@ impl Guest {
         ]
     }
 }
-
-/// The public-read policy of `decisions.rs`.
-const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
- {"Sid":"PublicRead","Effect":"Allow","Principal":"*",
-  "Action":["mediastore:GetObject","mediastore:DescribeObject"],
-  "Resource":"arn:aws:mediastore:us-east-1:000000000000:container/live/*",
-  "Condition":{"Bool":{"aws:SecureTransport":"false"}}},
- {"Sid":"NoPrivate","Effect":"Deny","Principal":"*","Action":"mediastore:*",
-  "Resource":"arn:aws:mediastore:us-east-1:000000000000:container/live/private/*",
-  "Condition":{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","192.0.2.0/24"]}}}]}"#;
 
 const RESOURCE: &str = "arn:aws:mediastore:us-east-1:000000000000:container/live/show/seg_00042.ts";
 

@@ -11,6 +11,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::{Duration, UNIX_EPOCH};
 
+#[path = "common/policy.rs"]
+mod policy;
+use policy::POLICY;
+
 const NOW: u64 = 1_795_000_000;
 
 /// A GET of a segment signed by aws-sigv4 the way the SDKs sign it.
@@ -56,15 +60,6 @@ fn sigv4(c: &mut Criterion) {
         })
     });
 }
-
-const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
- {"Sid":"PublicRead","Effect":"Allow","Principal":"*",
-  "Action":["mediastore:GetObject","mediastore:DescribeObject"],
-  "Resource":"arn:aws:mediastore:us-east-1:000000000000:container/live/*",
-  "Condition":{"Bool":{"aws:SecureTransport":"false"}}},
- {"Sid":"NoPrivate","Effect":"Deny","Principal":"*","Action":"mediastore:*",
-  "Resource":"arn:aws:mediastore:us-east-1:000000000000:container/live/private/*",
-  "Condition":{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","192.0.2.0/24"]}}}]}"#;
 
 fn policy(c: &mut Criterion) {
     let keys = vec![

@@ -67,7 +67,8 @@ fn segments() -> Vec<Vec<u8>> {
 }
 
 /// The remux inside `tests/components/fmp4-bench`, in wasmtime.
-mod common;
+#[path = "common/engine.rs"]
+mod engine;
 
 mod guest {
     use std::path::PathBuf;
@@ -75,7 +76,7 @@ mod guest {
     use wasmtime::component::{Component, Linker, ResourceTable};
     use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
 
-    use crate::common::{MEMORY_BYTES, engine};
+    use crate::engine::{MEMORY_BYTES, engine};
     use wasmtime_wasi::p2::bindings::{Command, CommandPre};
     use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
     use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};

@@ -1,4 +1,4 @@
-//! What the component benches share: the wasm engine as the host builds it.
+//! The wasm engine as the host builds it, for the benches that run components.
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
