@@ -1,50 +1,10 @@
 // The DASH player side (next to page.js, the hls.js one): dash.js attached
-// to a muted <video>, every event worth knowing kept in window.events, the
-// verdict in window.result. play.mjs drives either page.
+// to watch.js's <video>; its events go to window.events, an error decides
+// window.result.
 'use strict';
 
-const params = new URLSearchParams(location.search);
-const src = params.get('src');
-const need = Number(params.get('seconds') || 5);
-const video = document.getElementById('video');
-const started = performance.now();
-window.events = [];
-window.result = null;
-
-function note(kind, detail) {
-  window.events.push({ ms: Math.round(performance.now() - started), kind, detail });
-}
-
 let player = null;
-function finish(ok, why) {
-  if (window.result) return;
-  window.result = {
-    ok,
-    why,
-    currentTime: video.currentTime,
-    dashjsVersion: player ? player.getVersion() : null,
-  };
-  note('result', why);
-}
-
-let playingAt = null;
-video.addEventListener('playing', () => {
-  note('playing', { currentTime: video.currentTime });
-  if (playingAt === null) playingAt = video.currentTime;
-});
-video.addEventListener('timeupdate', () => {
-  if (playingAt !== null && video.currentTime - playingAt >= need) {
-    finish(true, `playing, currentTime advanced from ${playingAt.toFixed(2)} to ${video.currentTime.toFixed(2)} s`);
-  }
-});
-for (const kind of ['waiting', 'stalled', 'ended']) {
-  video.addEventListener(kind, () => note(kind, { currentTime: video.currentTime }));
-}
-video.addEventListener('error', () => {
-  const e = video.error;
-  note('video-error', { code: e && e.code, message: e && e.message });
-  finish(false, `<video> error ${e && e.code}: ${e && e.message}`);
-});
+versionOf = () => ({ dashjsVersion: player ? player.getVersion() : null });
 
 if (!src) {
   finish(false, 'no ?src= given');

@@ -101,3 +101,78 @@ pub async fn ffmpeg_decodes(input_options: &[&str], url: &str, seconds: u32) -> 
         decoded_us as f64 / 1e6
     ))
 }
+
+/// A player page of `tests/browser` in Debian's headless Chromium
+/// (playwright-core), the page served from another origin (127.0.0.2) than
+/// the endpoint it plays.
+pub struct BrowserPlayer {
+    chromium: String,
+    dir: std::path::PathBuf,
+}
+
+impl BrowserPlayer {
+    /// Checks that Chromium, node and the npm packages are there (`player`:
+    /// the player's script under `node_modules`), so a test fails before it
+    /// sets anything up.
+    pub fn check(player: &str) -> Result<Self> {
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        ensure!(
+            std::path::Path::new(&chromium).is_file(),
+            "{chromium} is missing: run ./tests/run, which installs Debian's chromium"
+        );
+        ensure!(
+            crate::which("node").is_some(),
+            "node is not installed: run ./tests/run"
+        );
+        let dir = crate::workspace_root().join("tests/browser");
+        ensure!(
+            dir.join("node_modules").join(player).is_file()
+                && dir.join("node_modules/playwright-core").is_dir(),
+            "tests/browser/node_modules lacks {player} or playwright-core: run ./tests/run (it runs `npm ci` there)"
+        );
+        Ok(Self { chromium, dir })
+    }
+
+    /// `page` (`page.html`: hls.js, `dash.html`: dash.js) plays `src`:
+    /// `playing`, then currentTime advances 5 s. Gives `play.mjs`'s result;
+    /// fails with the player's events and the browser console.
+    pub async fn plays(&self, page: &str, src: &str, limit: Duration) -> Result<String> {
+        let site = crate::static_http::StaticServer::start([127, 0, 0, 2], &self.dir, None).await?;
+        ensure!(
+            !src.starts_with(&site.origin()),
+            "the page and the endpoint share an origin"
+        );
+        let url = format!("{}?src={}&seconds=5", site.url(page), percent_encode(src));
+        let mut cmd = Command::new("node");
+        cmd.arg(self.dir.join("play.mjs"))
+            .arg(&url)
+            .arg("45000")
+            .env("CHROMIUM", &self.chromium)
+            .current_dir(&self.dir);
+        let out = bounded(cmd, limit).await?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        ensure!(
+            out.status.success(),
+            "{page} did not play {src} from {} ({}):\n{stdout}\n{}",
+            site.origin(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout).map_err(|e| anyhow::anyhow!("play.mjs output: {e}"))?;
+        Ok(json["result"].to_string())
+    }
+}
+
+/// Percent-encodes a URL for a query value.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

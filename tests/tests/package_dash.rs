@@ -23,9 +23,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use tributary_tests::dash_check::{self, Fragment, Init, Representation, Segment};
 use tributary_tests::hls_push::{Pusher, RENDITIONS, SEGMENT_SECONDS};
-use tributary_tests::playback::{FPS, Phases, bounded, ffmpeg_decodes};
-use tributary_tests::static_http::StaticServer;
-use tributary_tests::{Server, http_client, which, workspace_root};
+use tributary_tests::playback::{BrowserPlayer, FPS, Phases, bounded, ffmpeg_decodes};
+use tributary_tests::{Server, http_client, which};
 
 /// Each endpoint's window (`ManifestWindowSeconds`, `PlaylistWindowSeconds`).
 const WINDOW_S: i32 = 30;
@@ -631,63 +630,9 @@ async fn ffprobe_timeline(url: &str, seconds: u32) -> Result<String> {
 /// origin (127.0.0.2), plays `mpd`: `playing`, then currentTime advances
 /// 5 s. Fails with dash.js's events and the browser console.
 async fn dash_js_plays(mpd: &str) -> Result<String> {
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    ensure!(
-        std::path::Path::new(&chromium).is_file(),
-        "{chromium} is missing: run ./tests/run, which installs Debian's chromium"
-    );
-    ensure!(
-        which("node").is_some(),
-        "node is not installed: run ./tests/run"
-    );
-    let browser_dir = workspace_root().join("tests/browser");
-    ensure!(
-        browser_dir
-            .join("node_modules/dashjs/dist/modern/umd/dash.all.min.js")
-            .is_file()
-            && browser_dir.join("node_modules/playwright-core").is_dir(),
-        "tests/browser/node_modules lacks dashjs or playwright-core: run ./tests/run (it runs `npm ci` there)"
-    );
-    let site = StaticServer::start([127, 0, 0, 2], &browser_dir, None).await?;
-    ensure!(
-        !mpd.starts_with(&site.origin()),
-        "the page and the endpoint share an origin"
-    );
-    let page = format!(
-        "{}?src={}&seconds=5",
-        site.url("dash.html"),
-        percent_encode(mpd)
-    );
-    let mut cmd = Command::new("node");
-    cmd.arg(browser_dir.join("play.mjs"))
-        .arg(&page)
-        .arg("45000")
-        .env("CHROMIUM", &chromium)
-        .current_dir(&browser_dir);
-    let out = bounded(cmd, Duration::from_secs(80)).await?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    ensure!(
-        out.status.success(),
-        "dash.js did not play {mpd} from {} ({}):\n{stdout}\n{}",
-        site.origin(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_str(&stdout).context("play.mjs output")?;
-    Ok(json["result"].to_string())
-}
-
-/// Percent-encodes a URL for a query value.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    BrowserPlayer::check("dashjs/dist/modern/umd/dash.all.min.js")?
+        .plays("dash.html", mpd, Duration::from_secs(80))
+        .await
 }
 
 // ---------------------------------------------------------------------------

@@ -20,9 +20,8 @@ use tributary_tests::hls_check::{
     iso,
 };
 use tributary_tests::hls_push::{Pusher, RENDITIONS, SEGMENT_SECONDS};
-use tributary_tests::playback::{Phases, bounded, ffmpeg_decodes};
-use tributary_tests::static_http::StaticServer;
-use tributary_tests::{Server, http_client, which, workspace_root};
+use tributary_tests::playback::{BrowserPlayer, Phases, bounded, ffmpeg_decodes};
+use tributary_tests::{Server, http_client, which};
 
 /// How long a channel may take from the encoder's start to a playable
 /// endpoint: ffmpeg's first segments take 2 s, the master playlist follows.
@@ -827,65 +826,17 @@ async fn redundant_ingest_survives_losing_either_encoder_without_a_sequence_gap(
 #[tokio::test]
 async fn hls_js_in_chromium_plays_an_endpoint_from_another_origin() -> Result<()> {
     require_tools(&["ffmpeg", "node"])?;
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    ensure!(
-        std::path::Path::new(&chromium).is_file(),
-        "{chromium} is missing: run ./tests/run, which installs Debian's chromium"
-    );
-    let browser_dir = workspace_root().join("tests/browser");
-    ensure!(
-        browser_dir
-            .join("node_modules/hls.js/dist/hls.min.js")
-            .is_file()
-            && browser_dir.join("node_modules/playwright-core").is_dir(),
-        "tests/browser/node_modules is missing: run ./tests/run (it runs `npm ci` there)"
-    );
+    let player = BrowserPlayer::check("hls.js/dist/hls.min.js")?;
     let server = Server::start().await?;
     let ingest = create_channel(&server, "web").await?;
     let master = create_endpoint(&server, "web", "web-hls", EndpointSpec::default()).await?;
     let mut pusher = ingest[0].push()?;
     wait_playable(&master, 3, &mut pusher).await?;
 
-    let site = StaticServer::start([127, 0, 0, 2], &browser_dir, None).await?;
-    ensure!(
-        !master.starts_with(&site.origin()),
-        "the page and the endpoint share an origin"
-    );
-    let page = format!(
-        "{}?src={}&seconds=5",
-        site.url("page.html"),
-        percent_encode(&master)
-    );
-    let mut cmd = Command::new("node");
-    cmd.arg(browser_dir.join("play.mjs"))
-        .arg(&page)
-        .arg("45000")
-        .env("CHROMIUM", &chromium)
-        .current_dir(&browser_dir);
-    let out = bounded(cmd, Duration::from_secs(90)).await?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    ensure!(
-        out.status.success(),
-        "hls.js did not play {master} from {} ({}):\n{stdout}\n{}\nencoder log:\n{}",
-        site.origin(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr),
-        pusher.log_tail()
-    );
-    let json: serde_json::Value = serde_json::from_str(&stdout).context("play.mjs output")?;
-    eprintln!("hls.js: {}", json["result"]);
+    let result = player
+        .plays("page.html", &master, Duration::from_secs(90))
+        .await
+        .with_context(|| format!("encoder log:\n{}", pusher.log_tail()))?;
+    eprintln!("hls.js: {result}");
     Ok(())
-}
-
-/// Percent-encodes a URL for a query value.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
