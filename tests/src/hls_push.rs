@@ -186,7 +186,7 @@ impl Drop for Pusher {
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, for the
-/// user-info part of a URL.
+/// user-info part of a URL or a query value.
 pub fn userinfo_escape(s: &str) -> String {
     s.bytes()
         .map(|b| {

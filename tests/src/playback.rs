@@ -142,7 +142,11 @@ impl BrowserPlayer {
             !src.starts_with(&site.origin()),
             "the page and the endpoint share an origin"
         );
-        let url = format!("{}?src={}&seconds=5", site.url(page), percent_encode(src));
+        let url = format!(
+            "{}?src={}&seconds=5",
+            site.url(page),
+            crate::hls_push::userinfo_escape(src)
+        );
         let mut cmd = Command::new("node");
         cmd.arg(self.dir.join("play.mjs"))
             .arg(&url)
@@ -162,17 +166,4 @@ impl BrowserPlayer {
             serde_json::from_str(&stdout).map_err(|e| anyhow::anyhow!("play.mjs output: {e}"))?;
         Ok(json["result"].to_string())
     }
-}
-
-/// Percent-encodes a URL for a query value.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

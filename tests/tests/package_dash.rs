@@ -22,6 +22,7 @@ use std::future::Future;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use tributary_tests::dash_check::{self, Fragment, Init, Representation, Segment};
+use tributary_tests::hls_check;
 use tributary_tests::hls_push::{Pusher, RENDITIONS, SEGMENT_SECONDS};
 use tributary_tests::playback::{BrowserPlayer, FPS, Phases, bounded, ffmpeg_decodes};
 use tributary_tests::{Server, http_client, which};
@@ -203,19 +204,12 @@ async fn wait_window(mpd: &str, seconds: f64) -> Result<()> {
 
 /// GET `url`: status, `Content-Type`, body.
 async fn get(client: &reqwest::Client, url: &str) -> Result<(u16, String, Vec<u8>)> {
-    let resp = client
-        .get(url)
-        .send()
-        .await
-        .with_context(|| format!("GET {url}"))?;
-    let status = resp.status().as_u16();
-    let ctype = resp
-        .headers()
+    let (status, headers, body) = hls_check::get(client, url).await?;
+    let ctype = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let body = resp.bytes().await?.to_vec();
     Ok((status, ctype, body))
 }
 
